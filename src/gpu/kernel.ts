@@ -1,0 +1,128 @@
+/**
+ * Kernels declared as data. A kernel is a WGSL file, an entry point and a workgroup
+ * layout; its bindings and the byte layout of its `params` uniform are reflected from the
+ * WGSL with wgsl_reflect, so no binding table or uniform offset is written by hand.
+ */
+import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { WGSL, type ShaderName } from '../shaders/wgsl.gen.js';
+
+export interface KernelDecl {
+  /** The WGSL file in src/shaders, without `.wgsl`. */
+  shader: ShaderName;
+  /** The compute entry point; `main` when omitted. */
+  entry?: string;
+}
+
+export interface BindingInfo {
+  name: string;
+  binding: number;
+  kind: 'storage' | 'read-only-storage' | 'uniform';
+}
+
+export interface UniformMember {
+  name: string;
+  offset: number;
+  /** Scalar kind of every component: f32, u32 or i32. */
+  scalar: 'f32' | 'u32' | 'i32';
+  /** Number of 4-byte components (1 for a scalar, 8 for array<vec4<u32>,2>). */
+  count: number;
+  /** Byte distance between consecutive vec4 rows of an array, 0 for plain members. */
+  stride: number;
+  /** Components per array element (4 for vec4), 0 for non-arrays. */
+  perElement: number;
+}
+
+export interface Reflected {
+  bindings: BindingInfo[];
+  /** The members of the `params` uniform struct, if the shader has one. */
+  uniform?: { name: string; binding: number; size: number; members: Map<string, UniformMember> };
+  overrides: Set<string>;
+}
+
+export interface Kernel extends Required<KernelDecl> {
+  /** `shader:entry`, the label given to every pipeline and bind group of the kernel. */
+  label: string;
+  source: string;
+  info: Reflected;
+}
+
+const reflectCache = new Map<ShaderName, Reflected>();
+
+/** Declares a kernel; reflection happens once per WGSL file. */
+export function kernel(decl: KernelDecl): Kernel {
+  const entry = decl.entry ?? 'main';
+  const source = WGSL[decl.shader];
+  let info = reflectCache.get(decl.shader);
+  if (!info) {
+    info = reflect(source);
+    reflectCache.set(decl.shader, info);
+  }
+  return { shader: decl.shader, entry, label: `${decl.shader}:${entry}`, source, info };
+}
+
+interface TypeLike {
+  name: string;
+  format?: TypeLike;
+  count?: number;
+  stride?: number;
+}
+
+/** The scalar kind and component count of f32, vec4u, vec4<f32> and the like. */
+function scalarOf(t: TypeLike): { scalar: 'f32' | 'u32' | 'i32'; per: number } {
+  if (t.name === 'f32' || t.name === 'u32' || t.name === 'i32') return { scalar: t.name, per: 1 };
+  const short = /^vec(\d)([fiu])$/.exec(t.name);
+  if (short) return { scalar: (`${short[2]}32`) as 'f32' | 'u32' | 'i32', per: Number(short[1]) };
+  const long = /^vec(\d)$/.exec(t.name);
+  if (long && t.format) return { scalar: scalarOf(t.format).scalar, per: Number(long[1]) };
+  throw new Error(`kernel uniform: unsupported member type ${t.name}`);
+}
+
+function reflect(source: string): Reflected {
+  const r = new WgslReflect(source);
+  const bindings: BindingInfo[] = [];
+  let uniform: Reflected['uniform'];
+  for (const group of r.getBindGroups()) {
+    for (const b of group) {
+      if (!b) continue;
+      if (b.group !== 0) throw new Error(`kernel: only @group(0) is supported, got ${b.name} in group ${b.group}`);
+      if (b.resourceType === 0) {
+        const members = new Map<string, UniformMember>();
+        for (const m of (b.type as unknown as { members?: { name: string; offset: number; type: unknown }[] }).members ?? []) {
+          const t = m.type as TypeLike;
+          if (t.name === 'array' && t.format) {
+            const { scalar, per } = scalarOf(t.format);
+            members.set(m.name, { name: m.name, offset: m.offset, scalar, count: (t.count ?? 0) * per, stride: t.stride ?? 16, perElement: per });
+          } else {
+            const { scalar, per } = scalarOf(t);
+            members.set(m.name, { name: m.name, offset: m.offset, scalar, count: per, stride: 0, perElement: 0 });
+          }
+        }
+        uniform = { name: b.name, binding: b.binding, size: b.type.size, members };
+        bindings.push({ name: b.name, binding: b.binding, kind: 'uniform' });
+      } else {
+        bindings.push({ name: b.name, binding: b.binding, kind: b.access === 'read' ? 'read-only-storage' : 'storage' });
+      }
+    }
+  }
+  bindings.sort((a, b) => a.binding - b.binding);
+  return { bindings, uniform, overrides: new Set(r.overrides.map((o) => o.name)) };
+}
+
+/** Writes `params` into `view` at the reflected offsets; unknown or missing names throw. */
+export function writeUniform(k: Kernel, params: Record<string, number | readonly number[]>, view: DataView, base: number): void {
+  const u = k.info.uniform;
+  if (!u) throw new Error(`${k.label}: kernel has no uniform but params were given`);
+  for (const [name, value] of Object.entries(params)) {
+    const m = u.members.get(name);
+    if (!m) throw new Error(`${k.label}: uniform has no member "${name}"`);
+    const values = typeof value === 'number' ? [value] : value;
+    if (values.length > m.count) throw new Error(`${k.label}: uniform member "${name}" holds ${m.count} values, got ${values.length}`);
+    for (let i = 0; i < values.length; i++) {
+      const off = base + m.offset + (m.perElement ? Math.floor(i / m.perElement) * m.stride + (i % m.perElement) * 4 : i * 4);
+      const v = values[i]!;
+      if (m.scalar === 'f32') view.setFloat32(off, v, true);
+      else if (m.scalar === 'u32') view.setUint32(off, v >>> 0, true);
+      else view.setInt32(off, v | 0, true);
+    }
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * The WebGPU backend: one command encoder and one open compute pass collect every
+ * dispatch of a step; `flush()` submits them at once. Uniform params go to a per-step
+ * uniform arena bound with dynamic offsets, uploads to a per-step staging arena copied in
+ * stream order, so nothing written from the CPU can overtake work already encoded.
+ */
+import type { Backend, GpuStorage, Storage } from '../backend.js';
+import { DeviceError } from '../errors.js';
+import { BufferPool, newBufferId, type GpuBuf, type MemoryInfo } from './pool.js';
+import { writeUniform, type Kernel } from './kernel.js';
+import { WGSL, type ShaderName } from '../shaders/wgsl.gen.js';
+
+export interface DispatchArgs {
+  /** Storage for each WGSL binding by variable name; `null` binds a dummy (unused) buffer. */
+  bindings: Record<string, GpuStorage | null>;
+  /** Values of the `params` uniform struct by member name. */
+  params?: Record<string, number | readonly number[]>;
+  /** Pipeline-overridable constants; each distinct set is its own cached pipeline. */
+  constants?: Record<string, number | boolean>;
+  workgroups: readonly [number, number?, number?];
+}
+
+export interface GpuStats {
+  submits: number;
+  dispatches: number;
+  uploads: number;
+  readbacks: number;
+  pipelines: number;
+  bindGroups: number;
+}
+
+const SLOT = 256; // minUniformBufferOffsetAlignment is at most 256 on every device
+const UNIFORM_ARENA = 1 << 20;
+const UPLOAD_ARENA = 4 << 20;
+const MAX_WG = 65535;
+
+/** Splits `groups` workgroups over x and y so neither exceeds the 65535 limit. */
+export function grid(groups: number): [number, number] {
+  if (groups <= MAX_WG) return [Math.max(1, groups), 1];
+  const y = Math.ceil(groups / MAX_WG);
+  return [Math.ceil(groups / y), y];
+}
+
+export class GpuRuntime implements Backend {
+  readonly kind = 'webgpu' as const;
+  readonly precision = 'float32' as const;
+  readonly alignElements: number;
+  readonly pool: BufferPool;
+  readonly stats: GpuStats = { submits: 0, dispatches: 0, uploads: 0, readbacks: 0, pipelines: 0, bindGroups: 0 };
+  lostReason: string | null = null;
+  private pendingError: DeviceError | null = null;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly uniformBuf: GPUBuffer;
+  private readonly uniformMirror = new ArrayBuffer(UNIFORM_ARENA);
+  private readonly uniformView = new DataView(this.uniformMirror);
+  private uniformUsed = 0;
+  private readonly uploadBuf: GPUBuffer;
+  private uploadUsed = 0;
+  private afterSubmit: (() => void)[] = [];
+  private readonly dummy: GpuBuf;
+  private readonly modules = new Map<ShaderName, GPUShaderModule>();
+  private readonly layouts = new Map<ShaderName, { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout }>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly staging = new Map<number, GPUBuffer[]>();
+
+  constructor(readonly device: GPUDevice, readonly adapterInfo: GPUAdapterInfo | null) {
+    this.alignElements = device.limits.minStorageBufferOffsetAlignment / 4;
+    this.pool = new BufferPool(device);
+    this.uniformBuf = device.createBuffer({ size: UNIFORM_ARENA, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniform-arena' });
+    this.uploadBuf = device.createBuffer({ size: UPLOAD_ARENA, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'upload-arena' });
+    this.dummy = { id: newBufferId(), bytes: 16, buffer: device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: 'unused-binding' }) };
+    device.addEventListener('uncapturederror', (e) => {
+      const err = (e as GPUUncapturedErrorEvent).error;
+      this.pendingError ??= new DeviceError(`WebGPU error: ${err.message}`);
+    });
+    void device.lost.then((info) => {
+      this.lostReason = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
+    });
+  }
+
+  /** Throws if the device is lost or an earlier command failed validation. */
+  check(): void {
+    if (this.lostReason !== null) throw new DeviceError(`WebGPU device lost (${this.lostReason}); call init() again`);
+    const e = this.pendingError;
+    if (e) {
+      this.pendingError = null;
+      throw e;
+    }
+  }
+
+  alloc(n: number): GpuStorage {
+    const buf = this.pool.acquire(n * 4);
+    return { kind: 'gpu', buf, offset: 0, bytes: buf.bytes, refs: 1, pooled: true };
+  }
+
+  release(s: Storage): void {
+    if (s.kind === 'gpu' && s.pooled) this.pool.release(s.buf);
+  }
+
+  view(s: Storage, at: number, n: number): GpuStorage {
+    const g = s as GpuStorage;
+    return { kind: 'gpu', buf: g.buf, offset: g.offset + at * 4, bytes: Math.max(4, n * 4), refs: 1, pooled: false };
+  }
+
+  /** A buffer outside the pool, for optimizer arenas. */
+  allocArena(n: number, label: string): GpuStorage {
+    const bytes = Math.max(16, n * 4);
+    const buffer = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label });
+    this.pool.track(bytes, 1);
+    return { kind: 'gpu', buf: { id: newBufferId(), buffer, bytes }, offset: 0, bytes, refs: 1, pooled: false };
+  }
+
+  freeArena(s: GpuStorage): void {
+    this.pool.track(s.buf.bytes, -1);
+    const buf = s.buf.buffer;
+    this.afterSubmit.push(() => buf.destroy());
+    this.bindGroups.clear();
+  }
+
+  private getEncoder(): GPUCommandEncoder {
+    this.check();
+    return (this.encoder ??= this.device.createCommandEncoder({ label: 'shadergrad-step' }));
+  }
+
+  private endPass(): GPUCommandEncoder {
+    const enc = this.getEncoder();
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    return enc;
+  }
+
+  write(s: Storage, data: ArrayLike<number>): void {
+    const g = s as GpuStorage;
+    const src = data instanceof Float32Array ? data : Float32Array.from(data);
+    const bytes = src.byteLength;
+    if (bytes === 0) return;
+    this.stats.uploads++;
+    if (bytes > UPLOAD_ARENA) {
+      const tmp = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true, label: 'upload' });
+      new Float32Array(tmp.getMappedRange()).set(src);
+      tmp.unmap();
+      this.endPass().copyBufferToBuffer(tmp, 0, g.buf.buffer, g.offset, bytes);
+      this.afterSubmit.push(() => tmp.destroy());
+      return;
+    }
+    if (this.uploadUsed + bytes > UPLOAD_ARENA) this.flush();
+    const at = this.uploadUsed;
+    this.device.queue.writeBuffer(this.uploadBuf, at, src.buffer, src.byteOffset, bytes);
+    this.endPass().copyBufferToBuffer(this.uploadBuf, at, g.buf.buffer, g.offset, bytes);
+    this.uploadUsed += Math.ceil(bytes / 16) * 16;
+  }
+
+  copy(src: Storage, dst: Storage, n: number): void {
+    const a = src as GpuStorage;
+    const b = dst as GpuStorage;
+    this.endPass().copyBufferToBuffer(a.buf.buffer, a.offset, b.buf.buffer, b.offset, n * 4);
+  }
+
+  zero(s: Storage, n: number): void {
+    const g = s as GpuStorage;
+    this.endPass().clearBuffer(g.buf.buffer, g.offset, Math.ceil((n * 4) / 4) * 4);
+  }
+
+  /** Submits everything encoded so far as one command buffer. */
+  flush(): void {
+    this.check();
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformBuf, 0, this.uniformMirror, 0, this.uniformUsed);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.stats.submits++;
+    this.encoder = null;
+    this.uniformUsed = 0;
+    this.uploadUsed = 0;
+    for (const f of this.afterSubmit) f();
+    this.afterSubmit = [];
+  }
+
+  async read(s: Storage, n: number): Promise<Float32Array> {
+    const g = s as GpuStorage;
+    const bytes = Math.max(4, n * 4);
+    const size = Math.ceil(bytes / 256) * 256;
+    const list = this.staging.get(size) ?? [];
+    this.staging.set(size, list);
+    const st = list.pop() ?? this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback' });
+    this.endPass().copyBufferToBuffer(g.buf.buffer, g.offset, st, 0, bytes);
+    this.stats.readbacks++;
+    this.flush();
+    try {
+      await st.mapAsync(GPUMapMode.READ, 0, bytes);
+    } catch (e) {
+      this.check();
+      throw new DeviceError(`readback failed: ${(e as Error).message}`);
+    }
+    const out = new Float32Array(st.getMappedRange(0, bytes).slice(0));
+    st.unmap();
+    list.push(st);
+    this.check();
+    return n === out.length ? out : out.subarray(0, n);
+  }
+
+  memory(): MemoryInfo {
+    return this.pool.info();
+  }
+
+  private module(shader: ShaderName): GPUShaderModule {
+    let m = this.modules.get(shader);
+    if (!m) {
+      m = this.device.createShaderModule({ code: WGSL[shader], label: `${shader}.wgsl` });
+      this.modules.set(shader, m);
+    }
+    return m;
+  }
+
+  /** Compiles every WGSL file and throws one DeviceError listing each error with its line. */
+  async compileAll(): Promise<void> {
+    const problems: string[] = [];
+    for (const shader of Object.keys(WGSL) as ShaderName[]) {
+      const info = await this.module(shader).getCompilationInfo();
+      const lines = WGSL[shader].split('\n');
+      for (const m of info.messages) {
+        if (m.type !== 'error') continue;
+        problems.push(`${shader}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`);
+      }
+    }
+    if (problems.length) throw new DeviceError(`shader compilation failed:\n${problems.join('\n')}`);
+  }
+
+  private layout(k: Kernel): { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout } {
+    let l = this.layouts.get(k.shader);
+    if (!l) {
+      const entries: GPUBindGroupLayoutEntry[] = k.info.bindings.map((b) => ({
+        binding: b.binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: b.kind === 'uniform' ? { type: 'uniform', hasDynamicOffset: true } : { type: b.kind },
+      }));
+      const bgl = this.device.createBindGroupLayout({ entries, label: k.shader });
+      l = { bgl, pl: this.device.createPipelineLayout({ bindGroupLayouts: [bgl], label: k.shader }) };
+      this.layouts.set(k.shader, l);
+    }
+    return l;
+  }
+
+  private pipeline(k: Kernel, constants: Record<string, number | boolean> | undefined): GPUComputePipeline {
+    let key = k.label;
+    const consts: Record<string, number> = {};
+    if (constants) {
+      for (const name of Object.keys(constants).sort()) {
+        if (!k.info.overrides.has(name)) throw new Error(`${k.label}: no override constant named ${name}`);
+        const v = constants[name]!;
+        consts[name] = typeof v === 'boolean' ? Number(v) : v;
+        key += `|${name}=${consts[name]}`;
+      }
+    }
+    let p = this.pipelines.get(key);
+    if (!p) {
+      p = this.device.createComputePipeline({
+        label: key,
+        layout: this.layout(k).pl,
+        compute: { module: this.module(k.shader), entryPoint: k.entry, constants: consts },
+      });
+      this.pipelines.set(key, p);
+      this.stats.pipelines++;
+    }
+    return p;
+  }
+
+  /** Encodes one dispatch of `k` into the current compute pass. */
+  dispatch(k: Kernel, args: DispatchArgs): void {
+    const enc = this.getEncoder();
+    const pipeline = this.pipeline(k, args.constants);
+    const u = k.info.uniform;
+    let slot = 0;
+    if (u) {
+      if (this.uniformUsed + SLOT > UNIFORM_ARENA) this.flush();
+      slot = this.uniformUsed;
+      new Uint8Array(this.uniformMirror, slot, SLOT).fill(0);
+      writeUniform(k, args.params ?? {}, this.uniformView, slot);
+      this.uniformUsed += SLOT;
+    }
+    const bg = this.bindGroup(k, args.bindings);
+    this.pass ??= (this.encoder ?? enc).beginComputePass({ label: 'shadergrad' });
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bg, u ? [slot] : []);
+    const [x, y = 1, z = 1] = args.workgroups;
+    this.pass.dispatchWorkgroups(x, y, z);
+    this.stats.dispatches++;
+  }
+
+  private bindGroup(k: Kernel, bindings: Record<string, GpuStorage | null>): GPUBindGroup {
+    let key = k.shader;
+    const entries: GPUBindGroupEntry[] = [];
+    for (const b of k.info.bindings) {
+      if (b.kind === 'uniform') {
+        entries.push({ binding: b.binding, resource: { buffer: this.uniformBuf, offset: 0, size: Math.ceil(k.info.uniform!.size / 16) * 16 } });
+        continue;
+      }
+      const s = bindings[b.name];
+      if (s === undefined) throw new Error(`${k.label}: binding "${b.name}" was not given`);
+      if (s === null) {
+        entries.push({ binding: b.binding, resource: { buffer: this.dummy.buffer } });
+        key += `|${b.binding}:-`;
+        continue;
+      }
+      const size = s.bytes;
+      entries.push({ binding: b.binding, resource: { buffer: s.buf.buffer, offset: s.offset, size } });
+      key += `|${b.binding}:${s.buf.id}@${s.offset}+${size}`;
+    }
+    let bg = this.bindGroups.get(key);
+    if (!bg) {
+      if (this.bindGroups.size > 8192) this.bindGroups.clear();
+      bg = this.device.createBindGroup({ layout: this.layout(k).bgl, entries, label: k.label });
+      this.bindGroups.set(key, bg);
+      this.stats.bindGroups++;
+    }
+    return bg;
+  }
+
+  destroy(): void {
+    this.encoder = null;
+    this.pass = null;
+    this.pool.destroy();
+    this.device.destroy();
+  }
+}
+

@@ -1,0 +1,80 @@
+/**
+ * matmul: C = act(op(A) op(B) + bias) with op() a transpose done in the kernel's read
+ * accessors, and bias + activation fused into the write epilogue (matmul.wgsl).
+ */
+import { ACT_CODE, type Activation } from '../cpu/activations.js';
+import * as cpu from '../cpu/matmul.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { kernel } from '../gpu/kernel.js';
+import { record } from '../autograd/tape.js';
+import type { Tensor } from '../tensor.js';
+import { sum } from './reduce.js';
+import { unaryGrad } from './unary.js';
+import { arr, backendOf, empty, gs, isGpu } from './util.js';
+
+export type { Activation } from '../cpu/activations.js';
+
+export interface MatmulOptions {
+  /** Read A as its transpose: A is stored [K, M]. */
+  transA?: boolean;
+  /** Read B as its transpose: B is stored [N, K] (a Linear layer's [out, in] weight). */
+  transB?: boolean;
+  /** Added to every row: shape [N]. */
+  bias?: Tensor | null;
+  activation?: Activation;
+  /** Slope of leakyRelu for x < 0, in [0, 1). */
+  alpha?: number;
+  /** Workgroup tile (BM = BN); chosen from the output size when omitted. */
+  tile?: 32 | 64;
+}
+
+const matmulK = kernel({ shader: 'matmul' });
+
+/** [M, K, N] of op(A) op(B), or a ShapeError naming both shapes. */
+export function matmulShape(a: Tensor, b: Tensor, transA: boolean, transB: boolean): [number, number, number] {
+  if (a.rank !== 2 || b.rank !== 2) throw new ShapeError(`matmul: both operands must be 2-D, got ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`);
+  const [M, K] = transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+  const [K2, N] = transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
+  if (K !== K2) {
+    const ta = transA ? 'ᵀ' : '';
+    const tb = transB ? 'ᵀ' : '';
+    throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)}${ta} x ${fmtShape(b.shape)}${tb} (${K} vs ${K2})`);
+  }
+  return [M, K, N];
+}
+
+/** C[M,N] = act(op(A)[M,K] op(B)[K,N] + bias[N]). */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const { transA = false, transB = false, bias = null, activation = 'none', alpha = 0 } = opts;
+  const bk = backendOf('matmul', a, b, ...(bias ? [bias] : []));
+  const [M, K, N] = matmulShape(a, b, transA, transB);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== N)) throw new ShapeError(`matmul: bias must have shape [${N}], got ${fmtShape(bias.shape)}`);
+  if (!(activation in ACT_CODE)) throw new ValueError(`matmul: unknown activation ${JSON.stringify(activation)}`);
+  if (activation === 'leakyRelu' && !(alpha >= 0 && alpha < 1)) throw new ValueError(`matmul: leakyRelu alpha must be in [0, 1), got ${alpha}`);
+  const out = empty([M, N], bk);
+  if (isGpu(bk)) {
+    const tile = opts.tile ?? (Math.ceil(M / 64) * Math.ceil(N / 64) >= 16 ? 64 : 32);
+    bk.dispatch(matmulK, {
+      bindings: { a: gs(a), b: gs(b), bias: bias && gs(bias), c: gs(out) },
+      params: { M, N, K, alpha },
+      constants: { TRANS_A: transA, TRANS_B: transB, HAS_BIAS: bias !== null, ACT: ACT_CODE[activation], TX: tile / 4, TY: tile / 4 },
+      workgroups: [Math.ceil(N / tile), Math.ceil(M / tile)],
+    });
+  } else {
+    cpu.matmul(arr(a), arr(b), arr(out), M, N, K, transA, transB, bias && arr(bias), activation, alpha);
+  }
+  const inputs = bias ? [a, b, bias] : [a, b];
+  return record(out, 'matmul', inputs, (g) => {
+    // The activation's derivative is read from the output, so the pre-activation is never stored.
+    const gp = activation === 'none' ? g : unaryGrad(activation, null, out, g, alpha);
+    const dA = !a.requiresGrad ? null
+      : transA ? matmul(b, gp, { transA: transB, transB: true })
+      : matmul(gp, b, { transB: !transB });
+    const dB = !b.requiresGrad ? null
+      : transB ? matmul(gp, a, { transA: true, transB: transA })
+      : matmul(a, gp, { transA: !transA });
+    const dBias = bias?.requiresGrad ? sum(gp, 0) : null;
+    if (gp !== g) gp.dispose();
+    return bias ? [dA, dB, dBias] : [dA, dB];
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * Random tensors and dropout from a counter-based generator (random.wgsl, src/cpu/random.ts):
+ * draw i of a Generator is a pure function of (seed, offset + i), so the same seed gives
+ * the same numbers on both backends and a dropout mask can be recomputed in backward.
+ */
+import * as cpu from '../cpu/random.js';
+import { backend } from '../context.js';
+import { ValueError } from '../errors.js';
+import { grid } from '../gpu/runtime.js';
+import { kernel } from '../gpu/kernel.js';
+import { record } from '../autograd/tape.js';
+import type { Tensor } from '../tensor.js';
+import { arr, backendOf, checkShape, empty, gs, isGpu, type Shape } from './util.js';
+
+const randK = kernel({ shader: 'random', entry: 'rand' });
+const randnK = kernel({ shader: 'random', entry: 'randn' });
+const dropoutK = kernel({ shader: 'random', entry: 'dropout' });
+
+const U32 = 2 ** 32;
+
+/** A seeded stream of random draws (torch.Generator). `take(n)` reserves n counters. */
+export class Generator {
+  private offset = 0;
+  private stream = 0;
+
+  constructor(readonly seed: number) {
+    if (!Number.isInteger(seed) || seed < 0 || seed >= U32) throw new ValueError(`Generator: seed must be an integer in [0, 2^32), got ${seed}`);
+  }
+
+  /** The kernel key and first counter of the next `n` draws; advances the generator. */
+  take(n: number): { key: number; offset: number } {
+    if (this.offset + n > U32) {
+      // Counters are u32: move to a fresh stream rather than wrap around onto old draws.
+      this.stream++;
+      this.offset = 0;
+    }
+    const key = cpu.pcg((this.seed ^ cpu.pcg(this.stream * 0x9e3779b9)) >>> 0);
+    const at = this.offset;
+    this.offset += n;
+    return { key, offset: at };
+  }
+
+  /** Position in the stream, for checkpoints. */
+  get state(): { seed: number; stream: number; offset: number } {
+    return { seed: this.seed, stream: this.stream, offset: this.offset };
+  }
+
+  set state(s: { seed: number; stream: number; offset: number }) {
+    if (s.seed !== this.seed) throw new ValueError(`Generator: state is for seed ${s.seed}, this generator has seed ${this.seed}`);
+    this.stream = s.stream;
+    this.offset = s.offset;
+  }
+}
+
+let defaultGen = new Generator(0);
+
+/** Reseeds the default generator (torch.manual_seed). */
+export function manualSeed(seed: number): void {
+  defaultGen = new Generator(seed);
+}
+
+export function defaultGenerator(): Generator {
+  return defaultGen;
+}
+
+export interface RandomOptions {
+  generator?: Generator;
+}
+
+function draw(shape: Shape, k: typeof randK, a: number, b: number, perElement: number, gen: Generator, op: string): Tensor {
+  checkShape(op, shape);
+  const bk = backend();
+  const out = empty(shape, bk);
+  const { key, offset } = gen.take(out.size * perElement);
+  if (isGpu(bk)) {
+    bk.dispatch(k, {
+      bindings: { x: null, out: gs(out) },
+      params: { n: out.size, key, offset, a, b },
+      workgroups: grid(Math.ceil(out.size / 256)),
+    });
+  } else if (k === randK) {
+    cpu.rand(arr(out), out.size, key, offset, a, b);
+  } else {
+    cpu.randn(arr(out), out.size, key, offset, a, b);
+  }
+  return out;
+}
+
+/** Uniform samples in [low, high). */
+export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const { low = 0, high = 1 } = opts;
+  if (!Number.isFinite(low) || !Number.isFinite(high) || high < low) throw new ValueError(`rand: need finite low <= high, got [${low}, ${high})`);
+  return draw(shape, randK, low, high, 1, opts.generator ?? defaultGen, 'rand');
+}
+
+/** Normal samples with `mean` and `std` (Box-Muller). */
+export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const { mean = 0, std = 1 } = opts;
+  if (!Number.isFinite(mean) || !(std >= 0) || !Number.isFinite(std)) throw new ValueError(`randn: need a finite mean and std >= 0, got mean ${mean}, std ${std}`);
+  return draw(shape, randnK, mean, std, 2, opts.generator ?? defaultGen, 'randn');
+}
+
+function applyDropout(x: Tensor, p: number, key: number, offset: number): Tensor {
+  const out = empty(x.shape, x.backend);
+  const scale = 1 / (1 - p);
+  if (isGpu(x.backend)) {
+    x.backend.dispatch(dropoutK, {
+      bindings: { x: gs(x), out: gs(out) },
+      params: { n: x.size, key, offset, a: p, b: scale },
+      workgroups: grid(Math.ceil(x.size / 256)),
+    });
+  } else {
+    cpu.dropout(arr(x), arr(out), x.size, key, offset, p, scale);
+  }
+  return out;
+}
+
+/**
+ * Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p).
+ * The mask is never stored: backward redraws it from the same (key, offset).
+ */
+export function dropout(x: Tensor, p: number, opts: RandomOptions = {}): Tensor {
+  backendOf('dropout', x);
+  if (!(p >= 0 && p < 1)) throw new ValueError(`dropout: p must be in [0, 1), got ${p}`);
+  if (p === 0) return x.viewAs(x.shape);
+  const { key, offset } = (opts.generator ?? defaultGen).take(x.size);
+  const out = applyDropout(x, p, key, offset);
+  return record(out, 'dropout', [x], (g) => [applyDropout(g, p, key, offset)]);
+}

@@ -1,0 +1,104 @@
+/** Sum and mean over axes (reduce.wgsl), and sumTo, the reduction behind broadcasting's backward. */
+import * as cpu from '../cpu/reduce.js';
+import { ShapeError, fmtShape } from '../errors.js';
+import { grid } from '../gpu/runtime.js';
+import { kernel } from '../gpu/kernel.js';
+import { record } from '../autograd/tape.js';
+import type { Tensor } from '../tensor.js';
+import { binaryRaw } from './binary.js';
+import { unary } from './unary.js';
+import { arr, backendOf, empty, gs, isGpu, pad8, sameShape, strides, type Shape } from './util.js';
+
+const reduceK = kernel({ shader: 'reduce' });
+
+function normAxes(op: string, shape: Shape, axes: number | readonly number[] | undefined): Set<number> {
+  if (axes === undefined) return new Set(shape.map((_, i) => i));
+  const list = typeof axes === 'number' ? [axes] : axes;
+  const out = new Set<number>();
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < -shape.length || a >= shape.length) throw new ShapeError(`${op}: axis ${a} is out of range for shape ${fmtShape(shape)}`);
+    const n = a < 0 ? a + shape.length : a;
+    if (out.has(n)) throw new ShapeError(`${op}: axis ${a} is repeated`);
+    out.add(n);
+  }
+  return out;
+}
+
+/** Merges runs of kept and of reduced dims into the plan the kernel walks. */
+function makePlan(shape: Shape, axes: Set<number>): cpu.ReducePlan {
+  const st = strides(shape);
+  const p: cpu.ReducePlan = { outSize: 1, redSize: 1, kshape: [], kstride: [], rshape: [], rstride: [] };
+  let prev: boolean | null = null;
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const red = axes.has(d);
+    const [sh, sd] = red ? [p.rshape, p.rstride] : [p.kshape, p.kstride];
+    if (prev === red) {
+      sh[sh.length - 1]! *= shape[d]!;
+      sd[sd.length - 1] = st[d]!;
+    } else {
+      sh.push(shape[d]!);
+      sd.push(st[d]!);
+    }
+    prev = red;
+    if (red) p.redSize *= shape[d]!;
+    else p.outSize *= shape[d]!;
+  }
+  return p;
+}
+
+function reduce(op: string, x: Tensor, axes: Set<number>, keepDims: boolean, mean: boolean): Tensor {
+  const b = backendOf(op, x);
+  const keptShape = x.shape.map((d, i) => (axes.has(i) ? 1 : d));
+  const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !axes.has(i));
+  const p = makePlan(x.shape, axes);
+  const scale = mean ? 1 / p.redSize : 1;
+  const out = empty(outShape, b);
+  if (isGpu(b)) {
+    b.dispatch(reduceK, {
+      bindings: { x: gs(x), out: gs(out) },
+      params: {
+        outSize: p.outSize, redSize: p.redSize, krank: p.kshape.length, rrank: p.rshape.length, scale,
+        kshape: pad8(p.kshape), kstride: pad8(p.kstride), rshape: pad8(p.rshape), rstride: pad8(p.rstride),
+      },
+      workgroups: grid(p.outSize),
+    });
+  } else {
+    cpu.reduce(arr(x), arr(out), p, scale);
+  }
+  return record(out, op, [x], (g) => {
+    const gk = g.viewAs(keptShape);
+    const scaled = mean ? unary('mulScalar', gk, scale) : gk;
+    const full = binaryRaw('first', scaled, null, x.shape);
+    if (scaled !== gk) scaled.dispose();
+    gk.dispose();
+    return [full];
+  });
+}
+
+/** Sum over `axes` (all when omitted); `keepDims` keeps them as size 1 (torch.sum). */
+export function sum(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  return reduce('sum', x, normAxes('sum', x.shape, axes), keepDims, false);
+}
+
+/** Mean over `axes` (all when omitted); `keepDims` keeps them as size 1 (torch.mean). */
+export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  return reduce('mean', x, normAxes('mean', x.shape, axes), keepDims, true);
+}
+
+/**
+ * Sums `x` down to `shape` (the broadcasting it came from); a view when nothing needs summing.
+ * Used by backward rules, so it does not record.
+ */
+export function sumTo(x: Tensor, shape: Shape): Tensor {
+  if (sameShape(x.shape, shape)) return x.viewAs(shape);
+  const off = x.shape.length - shape.length;
+  const axes = new Set<number>();
+  x.shape.forEach((d, i) => {
+    if (i < off || (shape[i - off] === 1 && d !== 1)) axes.add(i);
+  });
+  const r = reduce('sumTo', x, axes, true, false);
+  const v = r.viewAs(shape);
+  r.dispose();
+  return v;
+}

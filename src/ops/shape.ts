@@ -1,0 +1,98 @@
+/** Shape ops: reshape and flatten (views, no copy), concat and slice (copy.wgsl). */
+import * as cpu from '../cpu/elementwise.js';
+import { ShapeError, fmtShape } from '../errors.js';
+import { grid } from '../gpu/runtime.js';
+import { kernel } from '../gpu/kernel.js';
+import { record } from '../autograd/tape.js';
+import type { Tensor } from '../tensor.js';
+import { arr, backendOf, checkShape, empty, gs, isGpu, sizeOf, type Shape } from './util.js';
+
+const copyK = kernel({ shader: 'copy' });
+
+/** A view of `x` with a new shape; one dim may be -1 and is inferred. */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  backendOf('reshape', x);
+  const s = [...shape];
+  const free = s.indexOf(-1);
+  if (free !== -1 && s.indexOf(-1, free + 1) !== -1) throw new ShapeError(`reshape: only one dim can be -1, got ${fmtShape(shape)}`);
+  if (free !== -1) {
+    const rest = s.reduce((a, d, i) => (i === free ? a : a * d), 1);
+    if (rest <= 0 || x.size % rest !== 0) throw new ShapeError(`reshape: shape ${fmtShape(shape)} is invalid for input of size ${x.size}`);
+    s[free] = x.size / rest;
+  }
+  checkShape('reshape', s);
+  if (sizeOf(s) !== x.size) throw new ShapeError(`reshape: shape ${fmtShape(shape)} is invalid for input of size ${x.size} ${fmtShape(x.shape)}`);
+  const out = x.viewAs(s);
+  return record(out, 'reshape', [x], (g) => [g.viewAs(x.shape)]);
+}
+
+/** Flattens dims `startDim..` into one (torch.flatten(x, 1) by default: keeps the batch dim). */
+export function flatten(x: Tensor, startDim = 1): Tensor {
+  if (!Number.isInteger(startDim) || startDim < 0 || startDim >= Math.max(1, x.rank)) throw new ShapeError(`flatten: startDim ${startDim} is out of range for shape ${fmtShape(x.shape)}`);
+  return reshape(x, [...x.shape.slice(0, startDim), -1]);
+}
+
+function copy2d(src: Tensor, dst: Tensor, rows: number, cols: number, srcStride: number, dstStride: number, srcOff: number, dstOff: number): void {
+  const b = dst.backend;
+  if (isGpu(b)) {
+    b.dispatch(copyK, {
+      bindings: { src: gs(src), dst: gs(dst) },
+      params: { rows, cols, srcStride, dstStride, srcOff, dstOff },
+      workgroups: grid(Math.ceil((rows * cols) / 256)),
+    });
+  } else {
+    cpu.copy2d(arr(src), arr(dst), rows, cols, srcStride, dstStride, srcOff, dstOff);
+  }
+}
+
+function normAxis(op: string, axis: number, rank: number): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new ShapeError(`${op}: axis ${axis} is out of range for rank ${rank}`);
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Joins tensors along `axis`; all other dims must match. */
+export function concat(ts: readonly Tensor[], axis = 0): Tensor {
+  if (!ts || ts.length === 0) throw new ShapeError('concat: needs at least one tensor');
+  backendOf('concat', ...ts);
+  const first = ts[0]!;
+  const ax = normAxis('concat', axis, first.rank);
+  for (const t of ts) {
+    if (t.rank !== first.rank || t.shape.some((d, i) => i !== ax && d !== first.shape[i])) {
+      throw new ShapeError(`concat: shapes ${ts.map((x) => fmtShape(x.shape)).join(', ')} differ outside axis ${ax}`);
+    }
+  }
+  const total = ts.reduce((a, t) => a + t.shape[ax]!, 0);
+  const shape = first.shape.map((d, i) => (i === ax ? total : d));
+  const outer = sizeOf(first.shape.slice(0, ax));
+  const inner = sizeOf(first.shape.slice(ax + 1));
+  const out = empty(shape, first.backend);
+  let at = 0;
+  const starts: number[] = [];
+  for (const t of ts) {
+    starts.push(at);
+    copy2d(t, out, outer, t.shape[ax]! * inner, t.shape[ax]! * inner, total * inner, 0, at * inner);
+    at += t.shape[ax]!;
+  }
+  return record(out, 'concat', [...ts], (g) => ts.map((t, i) => (t.requiresGrad ? slice(g, ax, starts[i]!, t.shape[ax]!) : null)));
+}
+
+/** `length` entries of `x` along `axis` from `start` (torch.narrow); a copy. */
+export function slice(x: Tensor, axis: number, start: number, length: number): Tensor {
+  backendOf('slice', x);
+  const ax = normAxis('slice', axis, x.rank);
+  const dim = x.shape[ax]!;
+  if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length <= 0 || start + length > dim) {
+    throw new ShapeError(`slice: range [${start}, ${start + length}) is out of bounds for axis ${ax} of size ${dim} in ${fmtShape(x.shape)}`);
+  }
+  const shape = x.shape.map((d, i) => (i === ax ? length : d));
+  const outer = sizeOf(x.shape.slice(0, ax));
+  const inner = sizeOf(x.shape.slice(ax + 1));
+  const out = empty(shape, x.backend);
+  copy2d(x, out, outer, length * inner, dim * inner, length * inner, start * inner, 0);
+  return record(out, 'slice', [x], (g) => {
+    const dx = empty(x.shape, x.backend);
+    x.backend.zero(dx.storage, dx.size);
+    copy2d(g, dx, outer, length * inner, length * inner, dim * inner, 0, start * inner);
+    return [dx];
+  });
+}

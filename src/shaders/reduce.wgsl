@@ -1,0 +1,58 @@
+// Sum over any set of axes, times `scale` (1 for sum, 1/count for mean). The input's dims
+// are merged into kept dims (kshape/kstride, the output's layout) and reduced dims
+// (rshape/rstride). One workgroup per output element: its threads stride over the
+// reduced elements, then combine their partial sums in a workgroup tree.
+
+struct Params {
+  outSize: u32,
+  redSize: u32,
+  krank: u32,
+  rrank: u32,
+  scale: f32,
+  kshape: array<vec4u, 2>,
+  kstride: array<vec4u, 2>,
+  rshape: array<vec4u, 2>,
+  rstride: array<vec4u, 2>,
+}
+
+override WG: u32 = 256u; // a power of two
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+var<workgroup> partial: array<f32, WG>;
+
+fn dim(v: array<vec4u, 2>, d: u32) -> u32 {
+  return v[d / 4u][d % 4u];
+}
+
+fn offsetOf(i: u32, rank: u32, shape: array<vec4u, 2>, stride: array<vec4u, 2>) -> u32 {
+  var rem = i;
+  var off = 0u;
+  for (var d = i32(rank) - 1; d >= 0; d--) {
+    let s = dim(shape, u32(d));
+    off += (rem % s) * dim(stride, u32(d));
+    rem = rem / s;
+  }
+  return off;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let o = wid.x + wid.y * nw.x;
+  if (o >= params.outSize) { return; }
+  let base = offsetOf(o, params.krank, params.kshape, params.kstride);
+  var acc = 0.0;
+  for (var r = lid; r < params.redSize; r += WG) {
+    acc += x[base + offsetOf(r, params.rrank, params.rshape, params.rstride)];
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) { partial[lid] += partial[lid + s]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { out[o] = partial[0] * params.scale; }
+}
