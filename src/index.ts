@@ -12,3 +12,7 @@ export { noGrad, isGradEnabled } from './autograd/tape.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export { ShapeError, ValueError, DeviceError, FormatError, StateError } from './errors.js';
 export { flush, memory } from './runtime-api.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { Module, Linear, ReLU, LeakyReLU, Tanh, Sigmoid, Dropout, Sequential } from './nn/index.js';
+export { Adam, SGD, StepDecay } from './optim/index.js';

@@ -1,0 +1,3 @@
+export { Module, parameter } from './module.js';
+export { Linear, ReLU, LeakyReLU, Tanh, Sigmoid, Dropout, Sequential, ActivationModule, type LinearOptions } from './layers.js';
+export { initWeight, initBias, type InitScheme } from './init.js';

@@ -1,0 +1,124 @@
+/** Layers: Linear, the activations, Dropout and Sequential (which fuses Linear + activation). */
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { matmul, type Activation } from '../ops/matmul.js';
+import { dropout, type Generator } from '../ops/random.js';
+import { leakyRelu, relu, sigmoid, tanh } from '../ops/unary.js';
+import type { Tensor } from '../tensor.js';
+import { initBias, initWeight, type InitScheme } from './init.js';
+import { Module, parameter } from './module.js';
+
+export interface LinearOptions {
+  bias?: boolean;
+  init?: InitScheme;
+  generator?: Generator;
+  /** Slope of the leaky ReLU that follows, for He init. */
+  alpha?: number;
+}
+
+/** y = x W^T + b with W of shape [out, in] (torch.nn.Linear). */
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+    super();
+    for (const [n, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new ValueError(`Linear: ${n} must be a positive integer, got ${v}`);
+    }
+    const scheme = opts.init ?? 'pytorch';
+    const io = { ...(opts.generator ? { generator: opts.generator } : {}), ...(opts.alpha !== undefined ? { alpha: opts.alpha } : {}) };
+    this.weight = parameter(initWeight([outFeatures, inFeatures], scheme, io));
+    this.bias = opts.bias === false ? null : parameter(initBias(outFeatures, inFeatures, scheme, io));
+  }
+
+  /** Applies the layer, optionally with an activation fused into the matmul's epilogue. */
+  forward(x: Tensor, activation: Activation = 'none', alpha = 0): Tensor {
+    if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
+      throw new ShapeError(`Linear(${this.inFeatures}, ${this.outFeatures}): expected input [batch, ${this.inFeatures}], got ${fmtShape(x.shape)}`);
+    }
+    return matmul(x, this.weight, { transB: true, bias: this.bias, activation, alpha });
+  }
+}
+
+/** An activation module that a preceding Linear can fuse into its epilogue. */
+export abstract class ActivationModule extends Module {
+  abstract readonly epilogue: Activation;
+  readonly alpha: number = 0;
+}
+
+export class ReLU extends ActivationModule {
+  readonly epilogue = 'relu' as const;
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}
+
+export class LeakyReLU extends ActivationModule {
+  readonly epilogue = 'leakyRelu' as const;
+  override readonly alpha: number;
+  constructor(alpha = 0.01) {
+    super();
+    if (!(alpha >= 0 && alpha < 1)) throw new ValueError(`LeakyReLU: alpha must be in [0, 1), got ${alpha}`);
+    this.alpha = alpha;
+  }
+  forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.alpha);
+  }
+}
+
+export class Tanh extends ActivationModule {
+  readonly epilogue = 'tanh' as const;
+  forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
+}
+
+export class Sigmoid extends ActivationModule {
+  readonly epilogue = 'sigmoid' as const;
+  forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
+}
+
+/** Inverted dropout while training, identity in eval mode (torch.nn.Dropout). */
+export class Dropout extends Module {
+  constructor(readonly p = 0.5, readonly generator?: Generator) {
+    super();
+    if (!(p >= 0 && p < 1)) throw new ValueError(`Dropout: p must be in [0, 1), got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    if (!this.training || this.p === 0) return x;
+    return dropout(x, this.p, this.generator ? { generator: this.generator } : {});
+  }
+}
+
+/** Modules applied in order; a Linear followed by an activation runs as one fused matmul. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+  }
+
+  override namedChildren(): [string, Module][] {
+    return this.layers.map((m, i) => [String(i), m]);
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i]!;
+      const next = this.layers[i + 1];
+      let out: Tensor;
+      if (layer instanceof Linear && next instanceof ActivationModule) {
+        out = layer.forward(h, next.epilogue, next.alpha);
+        i++;
+      } else {
+        out = layer.forward(h);
+      }
+      h = out;
+    }
+    return h;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Module, in PyTorch's shape: parameters and submodules are discovered from the
+ * instance's own fields (in declaration order), so `namedParameters()` gives PyTorch's
+ * names (`0.weight`, `net.2.bias`) and checkpoints line up with a PyTorch state_dict.
+ */
+import { Tensor } from '../tensor.js';
+
+export abstract class Module {
+  training = true;
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Submodules by field name (Sequential overrides this with '0', '1', ...). */
+  namedChildren(): [string, Module][] {
+    return Object.entries(this).filter((e): e is [string, Module] => e[1] instanceof Module);
+  }
+
+  /** This module's own parameters by field name. */
+  protected ownParameters(): [string, Tensor][] {
+    return Object.entries(this).filter((e): e is [string, Tensor] => e[1] instanceof Tensor && e[1].kept);
+  }
+
+  /** Every parameter with its dotted path, in a stable order. */
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = this.ownParameters().map(([n, p]) => [prefix + n, p]);
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedParameters(`${prefix}${name}.`));
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Zeroes every parameter's gradient (the optimizer's zeroGrad does it in one clear). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) {
+      if (!p.grad) continue;
+      if (p.grad.storage.pooled) {
+        p.grad.dispose();
+        p.grad = null;
+      } else {
+        p.backend.zero(p.grad.storage, p.size);
+        p.gradIsZero = true;
+      }
+    }
+  }
+
+  /** Turns gradient recording for every parameter on or off (PyTorch's requires_grad_). */
+  requiresGrad(on: boolean): this {
+    for (const p of this.parameters()) p.requiresGrad = on;
+    return this;
+  }
+
+  train(on = true): this {
+    this.training = on;
+    for (const [, c] of this.namedChildren()) c.train(on);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Number of scalar parameters. */
+  numParameters(): number {
+    return this.parameters().reduce((a, p) => a + p.size, 0);
+  }
+}
+
+/** Makes `t` a parameter: a kept leaf that requires grad. */
+export function parameter(t: Tensor): Tensor {
+  t.requiresGrad = true;
+  return t.keep();
+}
