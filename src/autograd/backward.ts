@@ -79,7 +79,15 @@ export function backward(root: Tensor, grad?: Tensor): void {
           accumulateLeaf(t, g);
           continue;
         }
-        const ins = node.backward(g);
+        let ins: (Tensor | null)[];
+        try {
+          ins = node.backward(g);
+        } catch (e) {
+          if (e instanceof StateError && /after dispose/.test(e.message)) {
+            throw new StateError(`backward: ${node.op} needs a tensor that was disposed before backward() (${e.message}); call backward() inside the scope() that ran the forward pass`);
+          }
+          throw e;
+        }
         node.inputs.forEach((input, i) => {
           const gi = ins[i];
           if (!gi) return;

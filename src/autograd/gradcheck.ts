@@ -47,10 +47,9 @@ export async function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[
   // Analytic, on the inputs' own backend.
   const analytic = await (async () => {
     const leaves = inputs.map((t) => t.detach().requireGrad());
-    const loss = scope(() => sum(mul(fn(...leaves), withBackend(inputs[0]!.backend, () => tensor(w, outShape)))));
-    backward(loss);
+    // Forward and backward in one scope: the tape needs the intermediates until backward ends.
+    scope(() => backward(sum(mul(fn(...leaves), withBackend(inputs[0]!.backend, () => tensor(w, outShape))))));
     const grads = await Promise.all(leaves.map(async (l) => (l.grad ? Float64Array.from(await l.grad.data()) : new Float64Array(l.size))));
-    loss.dispose();
     for (const l of leaves) {
       l.grad?.dispose();
       l.dispose();

@@ -122,7 +122,7 @@ function applyDropout(x: Tensor, p: number, key: number, offset: number): Tensor
 export function dropout(x: Tensor, p: number, opts: RandomOptions = {}): Tensor {
   backendOf('dropout', x);
   if (!(p >= 0 && p < 1)) throw new ValueError(`dropout: p must be in [0, 1), got ${p}`);
-  if (p === 0) return x.viewAs(x.shape);
+  if (p === 0) return record(x.viewAs(x.shape), 'dropout', [x], (g) => [g.viewAs(x.shape)]);
   const { key, offset } = (opts.generator ?? defaultGen).take(x.size);
   const out = applyDropout(x, p, key, offset);
   return record(out, 'dropout', [x], (g) => [applyDropout(g, p, key, offset)]);

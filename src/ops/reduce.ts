@@ -9,7 +9,11 @@ import { binaryRaw } from './binary.js';
 import { unary } from './unary.js';
 import { arr, backendOf, empty, gs, isGpu, pad8, sameShape, strides, type Shape } from './util.js';
 
-const reduceK = kernel({ shader: 'reduce' });
+const treeK = kernel({ shader: 'reduce' });
+const wideK = kernel({ shader: 'reduce', entry: 'wide' });
+
+/** Outputs from which one thread per output beats one workgroup per output. */
+export const WIDE_REDUCE_OUTPUTS = 256;
 
 function normAxes(op: string, shape: Shape, axes: number | readonly number[] | undefined): Set<number> {
   if (axes === undefined) return new Set(shape.map((_, i) => i));
@@ -55,13 +59,14 @@ function reduce(op: string, x: Tensor, axes: Set<number>, keepDims: boolean, mea
   const scale = mean ? 1 / p.redSize : 1;
   const out = empty(outShape, b);
   if (isGpu(b)) {
-    b.dispatch(reduceK, {
+    const wide = p.outSize >= WIDE_REDUCE_OUTPUTS;
+    b.dispatch(wide ? wideK : treeK, {
       bindings: { x: gs(x), out: gs(out) },
       params: {
         outSize: p.outSize, redSize: p.redSize, krank: p.kshape.length, rrank: p.rshape.length, scale,
         kshape: pad8(p.kshape), kstride: pad8(p.kstride), rshape: pad8(p.rshape), rstride: pad8(p.rstride),
       },
-      workgroups: grid(p.outSize),
+      workgroups: grid(wide ? Math.ceil(p.outSize / 256) : p.outSize),
     });
   } else {
     cpu.reduce(arr(x), arr(out), p, scale);

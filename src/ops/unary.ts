@@ -34,7 +34,7 @@ export const UNARY: { [K in UnaryName]: UnaryRow } = {
   sigmoid: { code: 7, f: (x) => sigmoidRef(x), uses: 'y', df: (_x, y) => y * (1 - y) },
   addScalar: { code: 8, f: (x, a) => x + a, uses: 'none', df: () => 1 },
   mulScalar: { code: 9, f: (x, a) => x * a, uses: 'none', df: (_x, _y, a) => a },
-  maxScalar: { code: 10, f: (x, a) => Math.max(x, a), uses: 'x', df: (x, _y, a) => (x > a ? 1 : 0) },
+  maxScalar: { code: 10, f: (x, a) => Math.max(x, a), uses: 'x', df: (x, _y, a) => (x >= a ? 1 : 0) },
   abs: { code: 11, f: (x) => Math.abs(x), uses: 'x', df: (x) => Math.sign(x) },
   square: { code: 12, f: (x) => x * x, uses: 'x', df: (x) => 2 * x },
 };

@@ -1,7 +1,11 @@
 // Sum over any set of axes, times `scale` (1 for sum, 1/count for mean). The input's dims
 // are merged into kept dims (kshape/kstride, the output's layout) and reduced dims
-// (rshape/rstride). One workgroup per output element: its threads stride over the
-// reduced elements, then combine their partial sums in a workgroup tree.
+// (rshape/rstride). Two layouts, chosen by the caller from the sizes:
+// - `main`: one workgroup per output element; its threads stride over the reduced
+//   elements and combine partial sums in a workgroup tree (few outputs, long reductions);
+// - `wide`: one thread per output element looping over its reduced elements, with no
+//   barriers (many outputs, e.g. a bias gradient: neighbouring threads read neighbouring
+//   addresses).
 
 struct Params {
   outSize: u32,
@@ -55,4 +59,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u,
     workgroupBarrier();
   }
   if (lid == 0u) { out[o] = partial[0] * params.scale; }
+}
+
+@compute @workgroup_size(WG)
+fn wide(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let o = gid.x + gid.y * nw.x * WG;
+  if (o >= params.outSize) { return; }
+  let base = offsetOf(o, params.krank, params.kshape, params.kstride);
+  var acc = 0.0;
+  for (var r = 0u; r < params.redSize; r++) {
+    acc += x[base + offsetOf(r, params.rrank, params.rshape, params.rstride)];
+  }
+  out[o] = acc * params.scale;
 }

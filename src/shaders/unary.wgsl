@@ -56,7 +56,7 @@ fn df(xv: f32, yv: f32, a: f32) -> f32 {
     case 7u: { return yv * (1.0 - yv); }
     case 8u: { return 1.0; }
     case 9u: { return a; }
-    case 10u: { return select(0.0, 1.0, xv > a); }
+    case 10u: { return select(0.0, 1.0, xv >= a); }
     case 11u: { return sign(xv); }
     case 12u: { return 2.0 * xv; }
     default: { return 1.0; }
