@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**'],
+    // test/e2e/page is the browser page (no tests); test/e2e/*.test.ts run here too.
+    exclude: ['test/e2e/page/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     fileParallelism: true,

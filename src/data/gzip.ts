@@ -4,6 +4,7 @@
  * short or wrong without an error. Here the trailer is checked before inflating (size
  * cap) and after (CRC-32 and length), so a bad file is refused, never half-loaded.
  */
+import { crc32 } from '../io/crc32.js';
 import { gunzipSync } from 'fflate';
 import { FormatError } from '../errors.js';
 
@@ -46,23 +47,6 @@ export function gunzipChecked(bytes: Uint8Array, op: string, maxBytes: number): 
     );
   }
   return out;
-}
-
-let table: Uint32Array | undefined;
-
-/** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as gzip's trailer stores it. */
-export function crc32(data: Uint8Array): number {
-  if (!table) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 function hex(v: number): string {

@@ -5,37 +5,15 @@
  */
 import { zlibSync } from 'fflate';
 import { ShapeError, ValueError } from '../errors.js';
+import { crc32 } from '../io/crc32.js';
+
+export { crc32 };
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** PNG color type for 1, 3 and 4 channels (gray, truecolor, truecolor with alpha). */
 const COLOR_TYPE: Record<number, number> = { 1: 0, 3: 2, 4: 6 };
 /** The largest dimension PNG allows (2^31 - 1). */
 const MAX_DIM = 0x7fffffff;
-
-let crcTable: Uint32Array | undefined;
-
-/** The CRC-32 table of the reflected polynomial 0xEDB88320, built on first use. */
-function table(): Uint32Array {
-  if (crcTable) return crcTable;
-  crcTable = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    crcTable[n] = c >>> 0;
-  }
-  return crcTable;
-}
-
-/**
- * The CRC-32 (ISO-HDLC, as in PNG and zlib) of `bytes[start, end)`. Exported so other
- * writers of chunked formats can share it; a chunk's CRC covers its type and its data.
- */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  const t = table();
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** One chunk: 4-byte big-endian length, 4-byte ASCII type, data, CRC over type + data. */
 function chunk(type: string, data: Uint8Array): Uint8Array {

@@ -36,7 +36,7 @@ export interface TrainOptions {
 }
 
 export const DEFAULT_OPTIONS: TrainOptions = {
-  batchSize: 64, k: 1, loss: 'nonsaturating', optimizer: 'adam', lr: 2e-4, betas: [0.5, 0.999],
+  batchSize: 64, k: 1, loss: 'nonsaturating', optimizer: 'adam', lr: 1e-3, betas: [0.5, 0.999],
   momentum: 0.5, decay: 0, seed: 1, fixedSamples: 64,
 };
 

@@ -1,0 +1,43 @@
+/** `shadergrad eval`: scores a checkpoint's samples with the committed digit classifier. */
+import { mnistSplit } from '../data/standard-split.js';
+import { ValueError } from '../errors.js';
+import { loadClassifier } from '../eval/classifier.js';
+import { evaluateSamples, formatMetrics, type SampleMetrics } from '../eval/metrics.js';
+import { loadGenerator, readCheckpoint } from '../gan/checkpoint.js';
+import { choice, digits as parseDigits, int, parse, usage, type Flags } from './args.js';
+import { CLASSIFIER_PATH, initBackend, readIn } from './common.js';
+import { drawSamples } from './sample.js';
+
+export const EVAL_FLAGS: Flags = {
+  checkpoint: { type: 'string', help: 'checkpoint.safetensors written by train (required)' },
+  digits: { type: 'string', help: 'target digits, e.g. "3" or "all" (default: the digits the checkpoint was trained on)' },
+  n: { type: 'string', default: '1000', help: 'number of samples to score' },
+  seed: { type: 'string', default: '0', help: 'seed of the noise' },
+  json: { type: 'boolean', default: false, help: 'print only the JSON' },
+  backend: { type: 'string', default: 'auto', help: 'auto, webgpu or cpu' },
+};
+
+/** Metrics of n samples of the checkpoint at `path` (the backend must be initialised). */
+export async function evaluateCheckpoint(path: string, digits: number[] | null, n: number, seed: number): Promise<{ metrics: SampleMetrics; json: object; table: string }> {
+  const ck = readCheckpoint(await readIn('eval', path));
+  const target = digits ?? (ck.metadata.digits ? parseDigits('eval', ck.metadata.digits) : null);
+  if (!target) throw new ValueError('eval: the checkpoint does not record its digits; pass --digits');
+  const samples = await drawSamples(loadGenerator(ck), ck.config.zDim, n, seed);
+  const { model, metadata } = loadClassifier(await readIn('eval', CLASSIFIER_PATH));
+  const metrics = await evaluateSamples(model, samples, n, { digits: target, heldOut: mnistSplit().heldOut });
+  const json = { ...metrics, classifierHeldOutAccuracy: Number(metadata.held_out_accuracy ?? metadata.heldOutAccuracy ?? NaN) };
+  return { metrics, json, table: formatMetrics(metrics) };
+}
+
+export async function evalCommand(argv: string[]): Promise<void> {
+  const a = parse('eval', argv, EVAL_FLAGS);
+  if (a.help) return void console.log(usage('eval', "score a checkpoint's samples: fraction of target digits, class entropy, Frechet distance", EVAL_FLAGS));
+  if (typeof a.checkpoint !== 'string') throw new ValueError('eval: --checkpoint is required');
+  const digits = typeof a.digits === 'string' ? parseDigits('eval', a.digits) : null;
+  const n = int('eval', 'n', a.n, 2, 100_000);
+  const seed = int('eval', 'seed', a.seed, 0, 2 ** 32 - 1);
+  await initBackend(choice('eval', 'backend', a.backend, ['auto', 'webgpu', 'cpu'] as const), (s) => console.error(s));
+  const r = await evaluateCheckpoint(a.checkpoint, digits, n, seed);
+  if (!a.json) console.log(`${r.table}\n`);
+  console.log(JSON.stringify(r.json, null, 2));
+}

@@ -1,0 +1,124 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../src/gan/checkpoint.js';
+import { decodeNpy } from '../src/io/npy.js';
+import { CLASSIFIER_PATH } from '../src/cli/common.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'shadergrad-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the CLI from source (tsx), as `npx shadergrad` runs the built copy. */
+function cli(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+const TINY = ['--steps', '6', '--batch', '16', '--sample-every', '2', '--eval-samples', '0', '--backend', 'cpu', '--quiet'];
+
+/** Number of image descriptors in a GIF, by walking its blocks. */
+function gifFrames(b: Uint8Array): number {
+  let p = 13 + (b[10]! & 0x80 ? 3 * 2 ** ((b[10]! & 7) + 1) : 0);
+  let frames = 0;
+  const skipSubBlocks = () => {
+    while (b[p]! !== 0) p += b[p]! + 1;
+    p++;
+  };
+  while (p < b.length && b[p] !== 0x3b) {
+    if (b[p] === 0x21) {
+      p += 2;
+      skipSubBlocks();
+    } else if (b[p] === 0x2c) {
+      frames++;
+      const flags = b[p + 9]!;
+      p += 10 + (flags & 0x80 ? 3 * 2 ** ((flags & 7) + 1) : 0) + 1;
+      skipSubBlocks();
+    } else throw new Error(`bad GIF block 0x${b[p]!.toString(16)} at ${p}`);
+  }
+  return frames;
+}
+
+describe('shadergrad CLI', () => {
+  const run1 = join(dir, 'run1');
+
+  it('train writes samples.png, progress.gif, loss.svg, log.jsonl and a checkpoint', () => {
+    const r = cli('train', ...TINY, '--out', run1);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/trained 6 steps in [\d.]+ s \([\d.]+ steps\/s\)/);
+    const png = readFileSync(join(run1, 'samples.png'));
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // 8x8 grid of 28x28 digits scaled 2x, with 2 px (unscaled) padding around each.
+    expect(png.readUInt32BE(16)).toBe(8 * 28 * 2 + 9 * 2);
+    const gif = new Uint8Array(readFileSync(join(run1, 'progress.gif')));
+    expect(new TextDecoder().decode(gif.subarray(0, 6))).toBe('GIF89a');
+    expect(gifFrames(gif)).toBe(4); // before training and after steps 2, 4, 6
+    const log = readFileSync(join(run1, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const l of log) for (const k of ['dLoss', 'gLoss', 'dReal', 'dFake']) expect(Number.isFinite(l[k])).toBe(true);
+    expect(readFileSync(join(run1, 'loss.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*D loss[\s\S]*<\/svg>\s*$/);
+    const ck = readCheckpoint(new Uint8Array(readFileSync(join(run1, 'checkpoint.safetensors'))));
+    expect(ck.state.step).toBe(6);
+    expect(ck.metadata.digits).toBe('3');
+    expect(ck.tensors['generator.0.weight']!.shape).toEqual([128, 100]);
+    expect(ck.tensors['discriminator.2.weight']!.shape).toEqual([1, 128]);
+  });
+
+  it('train --resume continues the same run: its steps equal an uninterrupted run', () => {
+    const whole = join(dir, 'whole');
+    const resumed = join(dir, 'resumed');
+    expect(cli('train', ...TINY, '--steps', '8', '--out', whole).code).toBe(0);
+    const r = cli('train', ...TINY, '--steps', '8', '--resume', join(run1, 'checkpoint.safetensors'), '--out', resumed);
+    expect(r.code, r.err).toBe(0);
+    const tail = (p: string) => readFileSync(join(p, 'log.jsonl'), 'utf8').trim().split('\n').slice(-2);
+    expect(tail(resumed)).toEqual(tail(whole));
+  });
+
+  it('sample writes float32 .npy [n, 784] in [-1, 1] and a .png grid', () => {
+    const npy = join(dir, 's.npy');
+    const r = cli('sample', '--checkpoint', join(run1, 'checkpoint.safetensors'), '--n', '10', '--out', npy, '--backend', 'cpu');
+    expect(r.code, r.err).toBe(0);
+    const { shape, data } = decodeNpy(new Uint8Array(readFileSync(npy)));
+    expect(shape).toEqual([10, 784]);
+    expect(data.every((v) => v >= -1 && v <= 1)).toBe(true);
+    expect(cli('sample', '--checkpoint', join(run1, 'checkpoint.safetensors'), '--n', '9', '--out', join(dir, 's.png'), '--backend', 'cpu').code).toBe(0);
+    expect(existsSync(join(dir, 's.png'))).toBe(true);
+  });
+
+  it.skipIf(!existsSync(CLASSIFIER_PATH))('eval prints the metrics as a table and JSON', () => {
+    const r = cli('eval', '--checkpoint', join(run1, 'checkpoint.safetensors'), '--n', '200', '--backend', 'cpu');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/classified as target/);
+    const json = JSON.parse(r.out.slice(r.out.indexOf('{')));
+    expect(json.digits).toEqual([3]);
+    expect(json.histogram).toHaveLength(10);
+    expect(json.frechetFloor).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [['train', '--steps', 'abc'], /--steps must be an integer in \[1, 10000000\], got "abc"/],
+    [['train', '--digits', '3,3'], /--digits repeats a digit: 3,3/],
+    [['train', '--digits', '12'], /--digits must be digits 0-9/],
+    [['train', '--lr=-1'], /--lr must be a number in \(0, 10\], got "-1"/],
+    [['train', '--model', 'huge'], /--model must be one of mlp-small, mlp-large, got "huge"/],
+    [['train', '--loss', 'wasserstein'], /--loss must be one of nonsaturating, minimax/],
+    [['train', '--bogus', '1'], /Unknown option '--bogus'/],
+    [['sample', '--checkpoint', '/nonexistent.safetensors', '--out', 'x.npy'], /cannot read \/nonexistent.safetensors: no such file/],
+    [['sample', '--checkpoint', 'package.json', '--out', 'x.npy'], /safetensors/],
+    [['sample', '--checkpoint', 'x', '--out', 'x.txt'], /--out must end in .npy or .png/],
+    [['fly'], /unknown command "fly"/],
+  ])('refuses %j with a clear message', (args, message) => {
+    const r = cli(...(args as string[]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message as RegExp);
+  });
+
+  it('--help describes every command', () => {
+    for (const c of ['train', 'sample', 'eval']) {
+      const r = cli(c, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`shadergrad ${c}:`));
+    }
+  });
+});
