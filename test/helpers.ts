@@ -58,16 +58,7 @@ export async function run<T>(b: BackendName, fn: () => Promise<T> | T): Promise<
   return result;
 }
 
-/** Deterministic values in [lo, hi) from a seeded LCG, independent of the engine's generator. */
-export function randomArray(n: number, seed = 1, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((hi - lo) * s) / 4294967296;
-  }
-  return out;
-}
+export { randomArray } from './fixtures.js';
 
 /** Asserts |a - b| <= atol + rtol |b| elementwise, naming the worst index. */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-5, what = ''): void {

@@ -1,36 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Adam, Dropout, Generator, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh,
-  bceWithLogits, gpu, memory, scope, tensor, type Tensor,
-} from '../src/index.js';
+import { Adam, Dropout, Generator, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh, gpu, memory, scope, tensor } from '../src/index.js';
+import { MLP_IN as IN, iteration, mlp } from './fixtures.js';
 import { BACKENDS, randomArray, run, skipReason } from './helpers.js';
-
-const B = 16;
-const IN = 24;
-
-function mlp(seed: number): Sequential {
-  const g = new Generator(seed);
-  return new Sequential(new Linear(IN, 32, { init: 'xavier', generator: g }), new LeakyReLU(0.2), new Linear(32, 1, { init: 'xavier', generator: g }));
-}
-
-/** A fixed binary task: label = 1 when the first feature is positive. */
-function batch(i: number): { x: Float32Array; y: Float32Array } {
-  const x = randomArray(B * IN, 100 + i);
-  const y = new Float32Array(B).map((_, r) => (x[r * IN]! > 0 ? 1 : 0));
-  return { x, y };
-}
-
-/** One iteration: forward, BCE loss, backward, Adam step. Returns the loss tensor. */
-function iteration(model: Sequential, opt: Adam, i: number): Tensor {
-  const { x, y } = batch(i % 7);
-  return scope(() => {
-    opt.zeroGrad();
-    const loss = bceWithLogits(model.forward(tensor(x, [B, IN])), tensor(y, [B, 1]));
-    loss.backward();
-    opt.step();
-    return loss;
-  });
-}
 
 async function losses(bk: 'cpu' | 'webgpu', steps: number): Promise<number[]> {
   return run(bk, async () => {

@@ -3,10 +3,8 @@
  * CPU backend, shows the results in the page and leaves them as JSON on window.__shadergrad
  * for test/e2e/browser.test.ts.
  */
-import {
-  Adam, Generator, LeakyReLU, Linear, Sequential,
-  bceWithLogits, describeAdapter, gpu, init, matmul, scope, shutdown, tensor, type Tensor,
-} from '../../../src/index.js';
+import { Adam, describeAdapter, gpu, init, matmul, shutdown, tensor } from '../../../src/index.js';
+import { iteration, mlp, randomArray } from '../../fixtures.js';
 
 interface CheckResult { ok: boolean; detail: string }
 export interface PageResult {
@@ -23,17 +21,6 @@ declare global {
   interface Window { __shadergrad?: PageResult }
 }
 
-/** Deterministic values in [lo, hi) from a seeded LCG (the same as test/helpers.ts). */
-function randomArray(n: number, seed = 1, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((hi - lo) * s) / 4294967296;
-  }
-  return out;
-}
-
 // (a) matmul of odd shape: [65,127] x [33,127]^T + bias[33], relu.
 const M = 65, K = 127, N = 33;
 async function matmulOnCurrent(): Promise<Float32Array> {
@@ -47,26 +34,7 @@ async function matmulOnCurrent(): Promise<Float32Array> {
 }
 
 // (b) the MLP of test/training.test.ts.
-const B = 16, IN = 24, STEPS = 10;
-function mlp(seed: number): Sequential {
-  const g = new Generator(seed);
-  return new Sequential(new Linear(IN, 32, { init: 'xavier', generator: g }), new LeakyReLU(0.2), new Linear(32, 1, { init: 'xavier', generator: g }));
-}
-function batch(i: number): { x: Float32Array; y: Float32Array } {
-  const x = randomArray(B * IN, 100 + i);
-  const y = new Float32Array(B).map((_, r) => (x[r * IN]! > 0 ? 1 : 0));
-  return { x, y };
-}
-function iteration(model: Sequential, opt: Adam, i: number): Tensor {
-  const { x, y } = batch(i % 7);
-  return scope(() => {
-    opt.zeroGrad();
-    const loss = bceWithLogits(model.forward(tensor(x, [B, IN])), tensor(y, [B, 1]));
-    loss.backward();
-    opt.step();
-    return loss;
-  });
-}
+const STEPS = 10;
 /** Trains STEPS iterations; on webgpu also counts the submits each iteration made. */
 async function train(onGpu: boolean): Promise<{ losses: number[]; submits: number[] }> {
   const model = mlp(7);
