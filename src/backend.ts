@@ -4,7 +4,16 @@
  * runs the reference kernels at once. Ops branch on `backend.kind`; everything above ops
  * (autograd, nn, optim, gan) is backend-agnostic.
  */
-import type { GpuBuf, MemoryInfo } from './gpu/pool.js';
+import type { GpuBuf } from './gpu/pool.js';
+
+export interface MemoryInfo {
+  /** Bytes of storage currently held by live tensors (optimizer arenas included). */
+  bytesInUse: number;
+  /** Bytes of free buffers waiting in the pool. */
+  bytesPooled: number;
+  /** Buffers created since init (a flat count after warm-up means no leak). */
+  buffersCreated: number;
+}
 
 export interface CpuStorage {
   kind: 'cpu';

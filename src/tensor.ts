@@ -1,15 +1,28 @@
 /**
  * Tensor: a shape, a reference-counted storage on one backend, and autograd state.
  * Reshape views and `detach()` share storage; `dispose()` returns it to the pool when the
- * last user lets go. Ops (src/ops) add the math methods to this class.
+ * last user lets go. The chainable math methods (`x.matmul(w).add(b).relu()`) are thin
+ * aliases of the op functions in src/ops.
+ *
+ * This file and src/ops import each other: ops construct Tensors, and the methods here
+ * call ops. Neither side touches the other at module-evaluation time (only inside
+ * functions), so ES modules resolve the cycle in any import order, and the methods exist
+ * for code that imports nothing but this file.
  */
 import type { Backend, Storage } from './backend.js';
 import { StateError, fmtShape } from './errors.js';
 import { track, untrack } from './scope.js';
+import type { OpName } from './autograd/tape.js';
+import { backward } from './autograd/backward.js';
+import { add, div, maximum, mul, sub } from './ops/binary.js';
+import { matmul, type MatmulOptions } from './ops/matmul.js';
+import { mean, sum } from './ops/reduce.js';
+import { flatten, reshape } from './ops/shape.js';
+import { abs, exp, leakyRelu, log, neg, relu, sigmoid, sqrt, square, tanh } from './ops/unary.js';
 
 /** One recorded op: the inputs it read and how to turn its output gradient into theirs. */
 export interface GradNode {
-  op: string;
+  op: OpName;
   inputs: Tensor[];
   backward: (grad: Tensor) => (Tensor | null)[];
 }
@@ -104,6 +117,32 @@ export class Tensor {
   async item(): Promise<number> {
     if (this.size !== 1) throw new StateError(`item: tensor has ${this.size} elements ${fmtShape(this.shape)}, expected 1`);
     return (await this.data())[0]!;
+  }
+
+  add(b: Tensor | number): Tensor { return add(this, b); }
+  sub(b: Tensor | number): Tensor { return sub(this, b); }
+  mul(b: Tensor | number): Tensor { return mul(this, b); }
+  div(b: Tensor | number): Tensor { return div(this, b); }
+  maximum(b: Tensor | number): Tensor { return maximum(this, b); }
+  matmul(b: Tensor, opts?: MatmulOptions): Tensor { return matmul(this, b, opts); }
+  sum(axes?: number | readonly number[], keepDims?: boolean): Tensor { return sum(this, axes, keepDims); }
+  mean(axes?: number | readonly number[], keepDims?: boolean): Tensor { return mean(this, axes, keepDims); }
+  reshape(shape: readonly number[]): Tensor { return reshape(this, shape); }
+  flatten(startDim?: number): Tensor { return flatten(this, startDim); }
+  neg(): Tensor { return neg(this); }
+  exp(): Tensor { return exp(this); }
+  log(): Tensor { return log(this); }
+  sqrt(): Tensor { return sqrt(this); }
+  abs(): Tensor { return abs(this); }
+  square(): Tensor { return square(this); }
+  relu(): Tensor { return relu(this); }
+  leakyRelu(alpha?: number): Tensor { return leakyRelu(this, alpha); }
+  tanh(): Tensor { return tanh(this); }
+  sigmoid(): Tensor { return sigmoid(this); }
+
+  /** Backpropagates from this tensor (a scalar, or pass `grad`) into every leaf's `.grad`. */
+  backward(grad?: Tensor): void {
+    backward(this, grad);
   }
 
   toString(): string {

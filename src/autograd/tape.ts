@@ -5,6 +5,20 @@
  */
 import type { Tensor } from '../tensor.js';
 
+/**
+ * Every op that records a backward rule. `record()` takes only these names, and each op
+ * family's rule table is typed over its slice of them (`{ [K in UnaryName]: UnaryRow }`),
+ * so a name without a rule, or a rule for no op, does not compile.
+ */
+export const OP_NAMES = [
+  'matmul',
+  'neg', 'exp', 'log', 'sqrt', 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'addScalar', 'mulScalar', 'maxScalar', 'abs', 'square',
+  'add', 'sub', 'mul', 'div', 'maximum', 'bceLogits', 'first',
+  'sum', 'mean', 'reshape', 'concat', 'slice', 'dropout',
+] as const;
+
+export type OpName = (typeof OP_NAMES)[number];
+
 let enabled = true;
 
 export function isGradEnabled(): boolean {
@@ -26,7 +40,7 @@ export function noGrad<T>(fn: () => T): T {
  * Attaches `backward` to `out` if any input requires grad. `backward(g)` returns one
  * gradient per input (null where that input needs none), each a fresh tensor the caller owns.
  */
-export function record(out: Tensor, op: string, inputs: Tensor[], backward: (g: Tensor) => (Tensor | null)[]): Tensor {
+export function record(out: Tensor, op: OpName, inputs: Tensor[], backward: (g: Tensor) => (Tensor | null)[]): Tensor {
   if (enabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     out.node = { op, inputs, backward };

@@ -2,8 +2,7 @@
  * The CPU backend: storage is a typed array and every op runs its reference kernel
  * immediately. In float64 it is the oracle of gradcheck's central differences.
  */
-import type { Backend, CpuStorage, Storage } from '../backend.js';
-import type { MemoryInfo } from '../gpu/pool.js';
+import type { Backend, CpuStorage, MemoryInfo, Storage } from '../backend.js';
 
 export class CpuBackend implements Backend {
   readonly kind = 'cpu' as const;

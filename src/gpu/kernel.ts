@@ -4,13 +4,22 @@
  * WGSL with wgsl_reflect, so no binding table or uniform offset is written by hand.
  */
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import { WGSL, type ShaderName } from '../shaders/wgsl.gen.js';
+import { WGSL, WGSL_LINES, type ShaderName } from '../shaders/wgsl.gen.js';
+
+/** Threads per workgroup of a 1-D kernel unless its declaration says otherwise. */
+const DEFAULT_WORKGROUP_SIZE = 256;
 
 export interface KernelDecl {
   /** The WGSL file in src/shaders, without `.wgsl`. */
   shader: ShaderName;
   /** The compute entry point; `main` when omitted. */
   entry?: string;
+  /**
+   * Threads per workgroup of a 1-D kernel, one whose WGSL declares `override WG` (by
+   * including lib/grid.wgsl): the runtime sets WG to it and divides `threads` by it.
+   * 256 when omitted; only 1-D kernels take one.
+   */
+  workgroupSize?: number;
 }
 
 export interface BindingInfo {
@@ -39,9 +48,14 @@ export interface Reflected {
   overrides: Set<string>;
 }
 
-export interface Kernel extends Required<KernelDecl> {
+export interface Kernel {
+  shader: ShaderName;
+  entry: string;
+  /** WG of a 1-D kernel; null for a kernel with its own layout (matmul's TX x TY). */
+  workgroupSize: number | null;
   /** `shader:entry`, the label given to every pipeline and bind group of the kernel. */
   label: string;
+  /** The WGSL with its includes expanded, as compiled. */
   source: string;
   info: Reflected;
 }
@@ -57,7 +71,36 @@ export function kernel(decl: KernelDecl): Kernel {
     info = reflect(source);
     reflectCache.set(decl.shader, info);
   }
-  return { shader: decl.shader, entry, label: `${decl.shader}:${entry}`, source, info };
+  const label = `${decl.shader}:${entry}`;
+  const oneD = info.overrides.has('WG');
+  if (!oneD && decl.workgroupSize !== undefined) throw new Error(`${label}: workgroupSize is for 1-D kernels (override WG); this one has its own layout`);
+  const wg = oneD ? decl.workgroupSize ?? DEFAULT_WORKGROUP_SIZE : null;
+  if (wg !== null && !(Number.isInteger(wg) && wg >= 1 && wg <= 256)) throw new Error(`${label}: workgroupSize must be an integer in [1, 256], got ${wg}`);
+  return { shader: decl.shader, entry, workgroupSize: wg, label, source, info };
+}
+
+/**
+ * The op codes of a table of rows: each name's position in it (an array of names, or an
+ * object's keys in order), the value an `OP`-style override selects its WGSL switch arm
+ * by. Computed, never written down, so the table's order is the only numbering; the switch
+ * arms carry their row's name and test/shaders.test.ts checks both agree.
+ */
+export function opCodes<K extends string>(table: readonly K[] | { readonly [P in K]: unknown }): { readonly [P in K]: number } {
+  const names = (Array.isArray(table) ? table : Object.keys(table)) as K[];
+  return Object.fromEntries(names.map((n, i) => [n, i])) as { [P in K]: number };
+}
+
+/**
+ * Where line `line` (1-based) of a kernel's expanded source came from: the file under
+ * src/shaders/ and its line there, so compile errors point into includes too.
+ */
+export function sourceLine(shader: ShaderName, line: number): { file: string; line: number } {
+  let seg: readonly [number, string, number] | undefined;
+  for (const s of WGSL_LINES[shader]) {
+    if (s[0] > line) break;
+    seg = s;
+  }
+  return seg ? { file: seg[1], line: seg[2] + (line - seg[0]) } : { file: `${shader}.wgsl`, line };
 }
 
 interface TypeLike {

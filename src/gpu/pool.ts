@@ -14,14 +14,8 @@ export interface GpuBuf {
   readonly bytes: number;
 }
 
-export interface MemoryInfo {
-  /** Bytes of pool buffers currently held by live tensors or arenas. */
-  bytesInUse: number;
-  /** Bytes of free buffers waiting in the pool. */
-  bytesPooled: number;
-  /** Buffers created since init (a flat count after warm-up means no leak). */
-  buffersCreated: number;
-}
+export type { MemoryInfo } from '../backend.js';
+import type { MemoryInfo } from '../backend.js';
 
 const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x4 /* COPY_SRC */ | 0x8 /* COPY_DST */;
 
@@ -66,12 +60,6 @@ export class BufferPool {
     list.push(buf);
     this.inUse -= buf.bytes;
     this.pooled += buf.bytes;
-  }
-
-  /** Counts a buffer created outside the pool (an arena) as in use. */
-  track(bytes: number, sign: 1 | -1): void {
-    this.inUse += sign * bytes;
-    if (sign > 0) this.created++;
   }
 
   info(): MemoryInfo {

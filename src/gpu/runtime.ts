@@ -7,18 +7,22 @@
 import type { Backend, GpuStorage, Storage } from '../backend.js';
 import { DeviceError } from '../errors.js';
 import { BufferPool, newBufferId, type GpuBuf, type MemoryInfo } from './pool.js';
-import { writeUniform, type Kernel } from './kernel.js';
+import { sourceLine, writeUniform, type Kernel } from './kernel.js';
 import { WGSL, type ShaderName } from '../shaders/wgsl.gen.js';
 
-export interface DispatchArgs {
+export type DispatchArgs = {
   /** Storage for each WGSL binding by variable name; `null` binds a dummy (unused) buffer. */
   bindings: Record<string, GpuStorage | null>;
   /** Values of the `params` uniform struct by member name. */
   params?: Record<string, number | readonly number[]>;
   /** Pipeline-overridable constants; each distinct set is its own cached pipeline. */
   constants?: Record<string, number | boolean>;
-  workgroups: readonly [number, number?, number?];
-}
+} & (
+  /** A 1-D kernel's thread count (one per element, usually): the grid comes from its workgroup size. */
+  | { threads: number; workgroups?: undefined }
+  /** Workgroup counts, for kernels with their own layout (matmul's 2-D tiles). */
+  | { workgroups: readonly [number, number?, number?]; threads?: undefined }
+);
 
 export interface GpuStats {
   submits: number;
@@ -34,11 +38,18 @@ const UNIFORM_ARENA = 1 << 20;
 const UPLOAD_ARENA = 4 << 20;
 const MAX_WG = 65535;
 
-/** Splits `groups` workgroups over x and y so neither exceeds the 65535 limit. */
+/** Splits `groups` workgroups over x and y so neither exceeds the 65535 limit (lib/grid.wgsl undoes it). */
 export function grid(groups: number): [number, number] {
   if (groups <= MAX_WG) return [Math.max(1, groups), 1];
   const y = Math.ceil(groups / MAX_WG);
   return [Math.ceil(groups / y), y];
+}
+
+/** The workgroups of a 1-D dispatch of `threads` threads. */
+function threadGrid(k: Kernel, threads: number): [number, number] {
+  if (k.workgroupSize === null) throw new Error(`${k.label}: \`threads\` is for 1-D kernels (override WG); give \`workgroups\``);
+  if (!Number.isInteger(threads) || threads < 0) throw new Error(`${k.label}: threads must be a non-negative integer, got ${threads}`);
+  return grid(Math.ceil(threads / k.workgroupSize));
 }
 
 export class GpuRuntime implements Backend {
@@ -102,21 +113,6 @@ export class GpuRuntime implements Backend {
   view(s: Storage, at: number, n: number): GpuStorage {
     const g = s as GpuStorage;
     return { kind: 'gpu', buf: g.buf, offset: g.offset + at * 4, bytes: Math.max(4, n * 4), refs: 1, pooled: false };
-  }
-
-  /** A buffer outside the pool, for optimizer arenas. */
-  allocArena(n: number, label: string): GpuStorage {
-    const bytes = Math.max(16, n * 4);
-    const buffer = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label });
-    this.pool.track(bytes, 1);
-    return { kind: 'gpu', buf: { id: newBufferId(), buffer, bytes }, offset: 0, bytes, refs: 1, pooled: false };
-  }
-
-  freeArena(s: GpuStorage): void {
-    this.pool.track(s.buf.bytes, -1);
-    const buf = s.buf.buffer;
-    this.afterSubmit.push(() => buf.destroy());
-    this.bindGroups.clear();
   }
 
   private getEncoder(): GPUCommandEncoder {
@@ -216,18 +212,25 @@ export class GpuRuntime implements Backend {
     return m;
   }
 
-  /** Compiles every WGSL file and throws one DeviceError listing each error with its line. */
+  /**
+   * Compiles every WGSL file and throws one DeviceError listing each error at its file and
+   * line under src/shaders/ (inside an include where it is one, listed once with the kernels
+   * that include it).
+   */
   async compileAll(): Promise<void> {
-    const problems: string[] = [];
+    const problems = new Map<string, string[]>();
     for (const shader of Object.keys(WGSL) as ShaderName[]) {
       const info = await this.module(shader).getCompilationInfo();
       const lines = WGSL[shader].split('\n');
       for (const m of info.messages) {
         if (m.type !== 'error') continue;
-        problems.push(`${shader}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`);
+        const at = sourceLine(shader, m.lineNum);
+        const key = `${at.file}:${at.line}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`;
+        problems.set(key, [...(problems.get(key) ?? []), `${shader}.wgsl`]);
       }
     }
-    if (problems.length) throw new DeviceError(`shader compilation failed:\n${problems.join('\n')}`);
+    const report = [...problems].map(([key, kernels]) => (kernels.length === 1 && key.startsWith(`${kernels[0]}:`) ? key : `${key}\n    (in ${kernels.join(', ')})`));
+    if (report.length) throw new DeviceError(`shader compilation failed:\n${report.join('\n')}`);
   }
 
   private layout(k: Kernel): { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout } {
@@ -245,9 +248,11 @@ export class GpuRuntime implements Backend {
     return l;
   }
 
-  private pipeline(k: Kernel, constants: Record<string, number | boolean> | undefined): GPUComputePipeline {
+  private pipeline(k: Kernel, given: Record<string, number | boolean> | undefined): GPUComputePipeline {
     let key = k.label;
     const consts: Record<string, number> = {};
+    if (given && 'WG' in given) throw new Error(`${k.label}: WG is the kernel's declared workgroupSize, not a constant to pass`);
+    const constants = k.workgroupSize === null ? given : { ...given, WG: k.workgroupSize };
     if (constants) {
       for (const name of Object.keys(constants).sort()) {
         if (!k.info.overrides.has(name)) throw new Error(`${k.label}: no override constant named ${name}`);
@@ -271,11 +276,14 @@ export class GpuRuntime implements Backend {
 
   /** Encodes one dispatch of `k` into the current compute pass. */
   dispatch(k: Kernel, args: DispatchArgs): void {
-    const enc = this.getEncoder();
+    const [x, y = 1, z = 1] = args.threads === undefined ? args.workgroups : threadGrid(k, args.threads);
+    this.check();
     const pipeline = this.pipeline(k, args.constants);
     const u = k.info.uniform;
     let slot = 0;
     if (u) {
+      // A full uniform arena submits what is encoded so far; the pass below is then opened
+      // on a fresh encoder, never on the one just finished.
       if (this.uniformUsed + SLOT > UNIFORM_ARENA) this.flush();
       slot = this.uniformUsed;
       new Uint8Array(this.uniformMirror, slot, SLOT).fill(0);
@@ -283,10 +291,9 @@ export class GpuRuntime implements Backend {
       this.uniformUsed += SLOT;
     }
     const bg = this.bindGroup(k, args.bindings);
-    this.pass ??= (this.encoder ?? enc).beginComputePass({ label: 'shadergrad' });
+    this.pass ??= this.getEncoder().beginComputePass({ label: 'shadergrad' });
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bg, u ? [slot] : []);
-    const [x, y = 1, z = 1] = args.workgroups;
     this.pass.dispatchWorkgroups(x, y, z);
     this.stats.dispatches++;
   }

@@ -1,7 +1,8 @@
-/** Layers: Linear, the activations, Dropout and Sequential (which fuses Linear + activation). */
+/** Layers: Linear, the activations, Dropout, Flatten, Reshape and Sequential (which fuses Linear + activation). */
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { matmul, type Activation } from '../ops/matmul.js';
 import { dropout, type Generator } from '../ops/random.js';
+import { flatten, reshape } from '../ops/shape.js';
 import { leakyRelu, relu, sigmoid, tanh } from '../ops/unary.js';
 import type { Tensor } from '../tensor.js';
 import { initBias, initWeight, type InitScheme } from './init.js';
@@ -89,6 +90,35 @@ export class Dropout extends Module {
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return x;
     return dropout(x, this.p, this.generator ? { generator: this.generator } : {});
+  }
+}
+
+/** Flattens every dim from `startDim` on into one: [B, C, H, W] -> [B, C*H*W] (torch.nn.Flatten). */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1) {
+    super();
+    if (!Number.isInteger(startDim) || startDim < 0) throw new ValueError(`Flatten: startDim must be an integer >= 0, got ${startDim}`);
+  }
+  forward(x: Tensor): Tensor {
+    return flatten(x, this.startDim);
+  }
+}
+
+/**
+ * Reshapes each sample, keeping the batch dim: `new Reshape(1, 28, 28)` maps [B, 784] to
+ * [B, 1, 28, 28] (Keras' Reshape; a view, no copy).
+ */
+export class Reshape extends Module {
+  readonly shape: readonly number[];
+  constructor(...shape: number[]) {
+    super();
+    if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d <= 0)) throw new ValueError(`Reshape: the per-sample shape must be positive integers, got [${shape.join(', ')}]`);
+    this.shape = shape;
+  }
+  forward(x: Tensor): Tensor {
+    const per = this.shape.reduce((a, b) => a * b, 1);
+    if (x.rank < 1 || x.size !== x.shape[0]! * per) throw new ShapeError(`Reshape: cannot reshape ${fmtShape(x.shape)} to [batch, ${this.shape.join(', ')}]`);
+    return reshape(x, [x.shape[0]!, ...this.shape]);
   }
 }
 

@@ -1,9 +1,14 @@
 /**
- * Module, in PyTorch's shape: parameters and submodules are discovered from the
+ * Module, in PyTorch's shape: parameters, buffers and submodules are discovered from the
  * instance's own fields (in declaration order), so `namedParameters()` gives PyTorch's
  * names (`0.weight`, `net.2.bias`) and checkpoints line up with a PyTorch state_dict.
+ * A parameter is trained by optimizers; a buffer (batchnorm's running statistics) is
+ * saved and loaded with the weights but never trained (PyTorch's register_buffer).
  */
 import { Tensor } from '../tensor.js';
+
+const PARAMETERS = new WeakSet<Tensor>();
+const BUFFERS = new WeakSet<Tensor>();
 
 export abstract class Module {
   training = true;
@@ -17,7 +22,23 @@ export abstract class Module {
 
   /** This module's own parameters by field name. */
   protected ownParameters(): [string, Tensor][] {
-    return Object.entries(this).filter((e): e is [string, Tensor] => e[1] instanceof Tensor && e[1].kept);
+    return Object.entries(this).filter((e): e is [string, Tensor] => e[1] instanceof Tensor && PARAMETERS.has(e[1]));
+  }
+
+  /** This module's own buffers by field name. */
+  protected ownBuffers(): [string, Tensor][] {
+    return Object.entries(this).filter((e): e is [string, Tensor] => e[1] instanceof Tensor && BUFFERS.has(e[1]));
+  }
+
+  /** Every buffer with its dotted path (`1.running_mean`), in a stable order. */
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = this.ownBuffers().map(([n, b]) => [prefix + n, b]);
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedBuffers(`${prefix}${name}.`));
+    return out;
+  }
+
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, b]) => b);
   }
 
   /** Every parameter with its dotted path, in a stable order. */
@@ -67,8 +88,20 @@ export abstract class Module {
   }
 }
 
-/** Makes `t` a parameter: a kept leaf that requires grad. */
+/** Makes `t` a parameter: a kept leaf that requires grad, found by `parameters()`. */
 export function parameter(t: Tensor): Tensor {
   t.requiresGrad = true;
+  PARAMETERS.add(t);
+  return t.keep();
+}
+
+/**
+ * Makes `t` a module buffer: kept, never requiring grad, saved in state dicts and
+ * checkpoints but invisible to `parameters()` and so to optimizers. Update it in place
+ * with `assign()`.
+ */
+export function buffer(t: Tensor): Tensor {
+  t.requiresGrad = false;
+  BUFFERS.add(t);
   return t.keep();
 }

@@ -2,10 +2,10 @@
  * matmul: C = act(op(A) op(B) + bias) with op() a transpose done in the kernel's read
  * accessors, and bias + activation fused into the write epilogue (matmul.wgsl).
  */
-import { ACT_CODE, type Activation } from '../cpu/activations.js';
+import { ACTIVATIONS, type Activation } from '../cpu/activations.js';
 import * as cpu from '../cpu/matmul.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { kernel } from '../gpu/kernel.js';
+import { kernel, opCodes } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
@@ -29,6 +29,8 @@ export interface MatmulOptions {
 }
 
 const matmulK = kernel({ shader: 'matmul' });
+/** ACT override values: positions in ACTIVATIONS, the arms of `activate` in lib/activations.wgsl. */
+const ACT_CODE = opCodes(ACTIVATIONS);
 
 /** [M, K, N] of op(A) op(B), or a ShapeError naming both shapes. */
 export function matmulShape(a: Tensor, b: Tensor, transA: boolean, transB: boolean): [number, number, number] {
@@ -49,7 +51,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const bk = backendOf('matmul', a, b, ...(bias ? [bias] : []));
   const [M, K, N] = matmulShape(a, b, transA, transB);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== N)) throw new ShapeError(`matmul: bias must have shape [${N}], got ${fmtShape(bias.shape)}`);
-  if (!(activation in ACT_CODE)) throw new ValueError(`matmul: unknown activation ${JSON.stringify(activation)}`);
+  if (!Object.hasOwn(ACT_CODE, activation)) throw new ValueError(`matmul: unknown activation ${JSON.stringify(activation)}`);
   if (activation === 'leakyRelu' && !(alpha >= 0 && alpha < 1)) throw new ValueError(`matmul: leakyRelu alpha must be in [0, 1), got ${alpha}`);
   const out = empty([M, N], bk);
   if (isGpu(bk)) {

@@ -6,7 +6,6 @@
 import * as cpu from '../cpu/random.js';
 import { backend } from '../context.js';
 import { ValueError } from '../errors.js';
-import { grid } from '../gpu/runtime.js';
 import { kernel } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
@@ -76,7 +75,7 @@ function draw(shape: Shape, k: typeof randK, a: number, b: number, perElement: n
     bk.dispatch(k, {
       bindings: { x: null, out: gs(out) },
       params: { n: out.size, key, offset, a, b },
-      workgroups: grid(Math.ceil(out.size / 256)),
+      threads: out.size,
     });
   } else if (k === randK) {
     cpu.rand(arr(out), out.size, key, offset, a, b);
@@ -107,7 +106,7 @@ function applyDropout(x: Tensor, p: number, key: number, offset: number): Tensor
     x.backend.dispatch(dropoutK, {
       bindings: { x: gs(x), out: gs(out) },
       params: { n: x.size, key, offset, a: p, b: scale },
-      workgroups: grid(Math.ceil(x.size / 256)),
+      threads: x.size,
     });
   } else {
     cpu.dropout(arr(x), arr(out), x.size, key, offset, p, scale);

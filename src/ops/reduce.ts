@@ -1,11 +1,10 @@
 /** Sum and mean over axes (reduce.wgsl), and sumTo, the reduction behind broadcasting's backward. */
 import * as cpu from '../cpu/reduce.js';
 import { ShapeError, fmtShape } from '../errors.js';
-import { grid } from '../gpu/runtime.js';
 import { kernel } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
-import { binaryRaw } from './binary.js';
+import { expand } from './broadcast.js';
 import { unary } from './unary.js';
 import { arr, backendOf, empty, gs, isGpu, pad8, sameShape, strides, type Shape } from './util.js';
 
@@ -51,13 +50,12 @@ function makePlan(shape: Shape, axes: Set<number>): cpu.ReducePlan {
   return p;
 }
 
-function reduce(op: string, x: Tensor, axes: Set<number>, keepDims: boolean, mean: boolean): Tensor {
+/** The sum (times 1/count for a mean) of `x` over `axes`, kept as size-1 dims; not recorded. */
+function reduceRaw(op: string, x: Tensor, axes: Set<number>, mean: boolean): Tensor {
   const b = backendOf(op, x);
-  const keptShape = x.shape.map((d, i) => (axes.has(i) ? 1 : d));
-  const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !axes.has(i));
   const p = makePlan(x.shape, axes);
   const scale = mean ? 1 / p.redSize : 1;
-  const out = empty(outShape, b);
+  const out = empty(x.shape.map((d, i) => (axes.has(i) ? 1 : d)), b);
   if (isGpu(b)) {
     const wide = p.outSize >= WIDE_REDUCE_OUTPUTS;
     b.dispatch(wide ? wideK : treeK, {
@@ -66,15 +64,25 @@ function reduce(op: string, x: Tensor, axes: Set<number>, keepDims: boolean, mea
         outSize: p.outSize, redSize: p.redSize, krank: p.kshape.length, rrank: p.rshape.length, scale,
         kshape: pad8(p.kshape), kstride: pad8(p.kstride), rshape: pad8(p.rshape), rstride: pad8(p.rstride),
       },
-      workgroups: grid(wide ? Math.ceil(p.outSize / 256) : p.outSize),
+      // `main` gives each output a workgroup of WG threads; `wide` each output a thread.
+      threads: wide ? p.outSize : p.outSize * treeK.workgroupSize!,
     });
   } else {
     cpu.reduce(arr(x), arr(out), p, scale);
   }
+  return out;
+}
+
+function reduce(op: 'sum' | 'mean', x: Tensor, axes: Set<number>, keepDims: boolean): Tensor {
+  const kept = reduceRaw(op, x, axes, op === 'mean');
+  const keptShape = kept.shape;
+  const out = keepDims ? kept : kept.viewAs(x.shape.filter((_, i) => !axes.has(i)));
+  if (out !== kept) kept.dispose();
   return record(out, op, [x], (g) => {
     const gk = g.viewAs(keptShape);
-    const scaled = mean ? unary('mulScalar', gk, scale) : gk;
-    const full = binaryRaw('first', scaled, null, x.shape);
+    // x.size / out.size is the count each output summed, so this is reduceRaw's 1 / count.
+    const scaled = op === 'mean' ? unary('mulScalar', gk, 1 / (x.size / out.size)) : gk;
+    const full = expand(scaled, x.shape);
     if (scaled !== gk) scaled.dispose();
     gk.dispose();
     return [full];
@@ -83,12 +91,12 @@ function reduce(op: string, x: Tensor, axes: Set<number>, keepDims: boolean, mea
 
 /** Sum over `axes` (all when omitted); `keepDims` keeps them as size 1 (torch.sum). */
 export function sum(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
-  return reduce('sum', x, normAxes('sum', x.shape, axes), keepDims, false);
+  return reduce('sum', x, normAxes('sum', x.shape, axes), keepDims);
 }
 
 /** Mean over `axes` (all when omitted); `keepDims` keeps them as size 1 (torch.mean). */
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
-  return reduce('mean', x, normAxes('mean', x.shape, axes), keepDims, true);
+  return reduce('mean', x, normAxes('mean', x.shape, axes), keepDims);
 }
 
 /**
@@ -102,7 +110,7 @@ export function sumTo(x: Tensor, shape: Shape): Tensor {
   x.shape.forEach((d, i) => {
     if (i < off || (shape[i - off] === 1 && d !== 1)) axes.add(i);
   });
-  const r = reduce('sumTo', x, axes, true, false);
+  const r = reduceRaw('sumTo', x, axes, false);
   const v = r.viewAs(shape);
   r.dispose();
   return v;

@@ -1,7 +1,6 @@
 /** Shape ops: reshape and flatten (views, no copy), concat and slice (copy.wgsl). */
 import * as cpu from '../cpu/elementwise.js';
 import { ShapeError, fmtShape } from '../errors.js';
-import { grid } from '../gpu/runtime.js';
 import { kernel } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
@@ -38,7 +37,7 @@ function copy2d(src: Tensor, dst: Tensor, rows: number, cols: number, srcStride:
     b.dispatch(copyK, {
       bindings: { src: gs(src), dst: gs(dst) },
       params: { rows, cols, srcStride, dstStride, srcOff, dstOff },
-      workgroups: grid(Math.ceil((rows * cols) / 256)),
+      threads: rows * cols,
     });
   } else {
     cpu.copy2d(arr(src), arr(dst), rows, cols, srcStride, dstStride, srcOff, dstOff);

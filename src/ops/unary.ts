@@ -1,43 +1,54 @@
 /**
- * Elementwise unary ops as rows of one table: the WGSL case (OP code in unary.wgsl), the
- * CPU reference and the derivative. A new activation is one row here and one case there.
+ * Elementwise unary ops as rows of one table: the CPU reference and the derivative; a
+ * row's position is its OP code, the arm of the switches in unary.wgsl. A new op is one
+ * row here and one arm (named after the row) in each switch there. The activation rows
+ * come from the activation list that matmul's epilogue uses too.
  */
-import { sigmoid as sigmoidRef } from '../cpu/activations.js';
+import { ACTIVATION_FNS, type Activation } from '../cpu/activations.js';
 import * as cpu from '../cpu/elementwise.js';
 import { ValueError } from '../errors.js';
-import { grid } from '../gpu/runtime.js';
-import { kernel } from '../gpu/kernel.js';
+import { kernel, opCodes } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
 import { arr, backendOf, empty, gs, isGpu } from './util.js';
 
+type ActivationName = Exclude<Activation, 'none'>;
+
 export type UnaryName =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid'
+  | 'neg' | 'exp' | 'log' | 'sqrt' | ActivationName
   | 'addScalar' | 'mulScalar' | 'maxScalar' | 'abs' | 'square';
 
 interface UnaryRow {
-  code: number;
   f: (x: number, a: number) => number;
   /** Which of x (input) and y (output) the derivative reads. */
   uses: 'x' | 'y' | 'none';
   df: (x: number, y: number, a: number) => number;
 }
 
+/** An activation's row: its derivative reads the output, as matmul's backward does. */
+function activation(name: ActivationName): UnaryRow {
+  const { f, dy } = ACTIVATION_FNS[name];
+  return { f, uses: 'y', df: (_x, y, a) => dy(y, a) };
+}
+
+/** The rows in OP-code order (see opCodes). */
 export const UNARY: { [K in UnaryName]: UnaryRow } = {
-  neg: { code: 0, f: (x) => -x, uses: 'none', df: () => -1 },
-  exp: { code: 1, f: (x) => Math.exp(x), uses: 'y', df: (_x, y) => y },
-  log: { code: 2, f: (x) => Math.log(x), uses: 'x', df: (x) => 1 / x },
-  sqrt: { code: 3, f: (x) => Math.sqrt(x), uses: 'y', df: (_x, y) => 0.5 / y },
-  relu: { code: 4, f: (x) => (x > 0 ? x : 0), uses: 'y', df: (_x, y) => (y > 0 ? 1 : 0) },
-  leakyRelu: { code: 5, f: (x, a) => (x > 0 ? x : a * x), uses: 'y', df: (_x, y, a) => (y > 0 ? 1 : a) },
-  tanh: { code: 6, f: (x) => Math.tanh(x), uses: 'y', df: (_x, y) => 1 - y * y },
-  sigmoid: { code: 7, f: (x) => sigmoidRef(x), uses: 'y', df: (_x, y) => y * (1 - y) },
-  addScalar: { code: 8, f: (x, a) => x + a, uses: 'none', df: () => 1 },
-  mulScalar: { code: 9, f: (x, a) => x * a, uses: 'none', df: (_x, _y, a) => a },
-  maxScalar: { code: 10, f: (x, a) => Math.max(x, a), uses: 'x', df: (x, _y, a) => (x >= a ? 1 : 0) },
-  abs: { code: 11, f: (x) => Math.abs(x), uses: 'x', df: (x) => Math.sign(x) },
-  square: { code: 12, f: (x) => x * x, uses: 'x', df: (x) => 2 * x },
+  neg: { f: (x) => -x, uses: 'none', df: () => -1 },
+  exp: { f: (x) => Math.exp(x), uses: 'y', df: (_x, y) => y },
+  log: { f: (x) => Math.log(x), uses: 'x', df: (x) => 1 / x },
+  sqrt: { f: (x) => Math.sqrt(x), uses: 'y', df: (_x, y) => 0.5 / y },
+  relu: activation('relu'),
+  leakyRelu: activation('leakyRelu'),
+  tanh: activation('tanh'),
+  sigmoid: activation('sigmoid'),
+  addScalar: { f: (x, a) => x + a, uses: 'none', df: () => 1 },
+  mulScalar: { f: (x, a) => x * a, uses: 'none', df: (_x, _y, a) => a },
+  maxScalar: { f: (x, a) => Math.max(x, a), uses: 'x', df: (x, _y, a) => (x >= a ? 1 : 0) },
+  abs: { f: (x) => Math.abs(x), uses: 'x', df: (x) => Math.sign(x) },
+  square: { f: (x) => x * x, uses: 'x', df: (x) => 2 * x },
 };
+
+export const UNARY_CODE = opCodes(UNARY);
 
 const forwardK = kernel({ shader: 'unary', entry: 'forward' });
 const gradK = kernel({ shader: 'unary', entry: 'grad' });
@@ -50,10 +61,10 @@ export function unary(name: UnaryName, x: Tensor, a = 0): Tensor {
   const out = empty(x.shape, b);
   if (isGpu(b)) {
     b.dispatch(forwardK, {
-      bindings: { x: gs(x), y: null, g: null, out: gs(out) },
+      bindings: { a: gs(x), b: null, g: null, out: gs(out) },
       params: { n: x.size, alpha: a },
-      constants: { OP: row.code },
-      workgroups: grid(Math.ceil(x.size / 256)),
+      constants: { OP: UNARY_CODE[name] },
+      threads: x.size,
     });
   } else {
     cpu.unary((v) => row.f(v, a), arr(x), arr(out), x.size);
@@ -68,10 +79,10 @@ export function unaryGrad(name: UnaryName, x: Tensor | null, y: Tensor | null, g
   const out = empty(g.shape, b);
   if (isGpu(b)) {
     b.dispatch(gradK, {
-      bindings: { x: x && gs(x), y: y && gs(y), g: gs(g), out: gs(out) },
+      bindings: { a: x && gs(x), b: y && gs(y), g: gs(g), out: gs(out) },
       params: { n: g.size, alpha: a },
-      constants: { OP: row.code },
-      workgroups: grid(Math.ceil(g.size / 256)),
+      constants: { OP: UNARY_CODE[name] },
+      threads: g.size,
     });
   } else {
     cpu.unaryGrad((xv, yv) => row.df(xv, yv, a), x && arr(x), y && arr(y), arr(g), arr(out), g.size);

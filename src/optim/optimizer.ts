@@ -1,14 +1,8 @@
 /** The optimizers: Adam and SGD, each one fused dispatch over its parameter arena. */
-import * as cpu from '../cpu/optim.js';
-import type { CpuStorage, GpuStorage } from '../backend.js';
 import { ValueError } from '../errors.js';
-import { grid, GpuRuntime } from '../gpu/runtime.js';
-import { kernel } from '../gpu/kernel.js';
+import { adamUpdate, sgdUpdate } from '../ops/optim.js';
 import type { Tensor } from '../tensor.js';
 import { ParamArena } from './arena.js';
-
-const adamK = kernel({ shader: 'adam' });
-const sgdK = kernel({ shader: 'sgd' });
 
 function check(op: string, name: string, v: number, ok: (v: number) => boolean, range: string): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new ValueError(`${op}: ${name} must be ${range}, got ${v}`);
@@ -87,17 +81,7 @@ export class Adam extends Optimizer {
       lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, wd: this.weightDecay,
       bc1: 1 - this.beta1 ** this.t, bc2: 1 - this.beta2 ** this.t,
     };
-    const b = a.backend;
-    if (b instanceof GpuRuntime) {
-      b.dispatch(adamK, {
-        bindings: { p: a.weights as GpuStorage, grad: a.grads as GpuStorage, m: a.slots[0] as GpuStorage, v: a.slots[1] as GpuStorage },
-        params: { n: a.total, ...args },
-        workgroups: grid(Math.ceil(a.total / 256)),
-      });
-    } else {
-      const d = (s: unknown) => (s as CpuStorage).data;
-      cpu.adam(d(a.weights), d(a.grads), d(a.slots[0]), d(a.slots[1]), a.total, args);
-    }
+    adamUpdate(a.weights, a.grads, a.slots[0]!, a.slots[1]!, args);
   }
 }
 
@@ -124,18 +108,6 @@ export class SGD extends Optimizer {
   protected update(): void {
     const a = this.arena;
     const args = { lr: this.lr, momentum: this.momentum, wd: this.weightDecay };
-    const b = a.backend;
-    const hasBuf = this.momentum > 0;
-    if (b instanceof GpuRuntime) {
-      b.dispatch(sgdK, {
-        bindings: { p: a.weights as GpuStorage, grad: a.grads as GpuStorage, buf: hasBuf ? (a.slots[0] as GpuStorage) : null },
-        params: { n: a.total, ...args, first: this.t === 1 ? 1 : 0 },
-        constants: { MOMENTUM: hasBuf },
-        workgroups: grid(Math.ceil(a.total / 256)),
-      });
-    } else {
-      const d = (s: unknown) => (s as CpuStorage).data;
-      cpu.sgd(d(a.weights), d(a.grads), hasBuf ? d(a.slots[0]) : null, a.total, { ...args, first: this.t === 1 });
-    }
+    sgdUpdate(a.weights, a.grads, this.momentum > 0 ? a.slots[0]! : null, { ...args, first: this.t === 1 });
   }
 }

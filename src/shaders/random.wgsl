@@ -2,6 +2,7 @@
 // key = pcg(seed), so any element can be recomputed anywhere (dropout's backward, the CPU
 // reference in src/cpu/random.ts) without storing a mask or carrying state between threads.
 // pcg is the PCG-RXS-M-XS hash of Jarzynski and Olano, "Hash Functions for GPU Rendering" (2020).
+#include "lib/grid.wgsl"
 
 struct Params {
   n: u32,
@@ -10,8 +11,6 @@ struct Params {
   a: f32, // uniform: low;  normal: mean; dropout: p
   b: f32, // uniform: high; normal: std;  dropout: 1 / (1 - p)
 }
-
-override WG: u32 = 256u;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -32,13 +31,9 @@ fn unit(ctr: u32) -> f32 {
   return f32(bits(ctr) >> 8u) * (1.0 / 16777216.0);
 }
 
-fn index(gid: vec3u, nw: vec3u) -> u32 {
-  return gid.x + gid.y * nw.x * WG;
-}
-
 @compute @workgroup_size(WG)
 fn rand(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = index(gid, nw);
+  let i = threadIndex(gid, nw);
   if (i >= params.n) { return; }
   out[i] = params.a + (params.b - params.a) * unit(params.offset + i);
 }
@@ -60,7 +55,7 @@ fn cos2pi(u: f32) -> f32 {
 // Box-Muller on the counters 2i and 2i+1; u1 is in (0, 1] so the log is finite.
 @compute @workgroup_size(WG)
 fn randn(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = index(gid, nw);
+  let i = threadIndex(gid, nw);
   if (i >= params.n) { return; }
   let c = params.offset + 2u * i;
   let u1 = f32((bits(c) >> 8u) + 1u) * (1.0 / 16777216.0);
@@ -72,7 +67,7 @@ fn randn(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw:
 // Inverted dropout: zero with probability p, else scale by 1/(1-p).
 @compute @workgroup_size(WG)
 fn dropout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let i = index(gid, nw);
+  let i = threadIndex(gid, nw);
   if (i >= params.n) { return; }
   out[i] = select(x[i] * params.b, 0.0, unit(params.offset + i) < params.a);
 }

@@ -6,6 +6,8 @@
 // - `wide`: one thread per output element looping over its reduced elements, with no
 //   barriers (many outputs, e.g. a bias gradient: neighbouring threads read neighbouring
 //   addresses).
+#include "lib/grid.wgsl"
+#include "lib/dims.wgsl"
 
 struct Params {
   outSize: u32,
@@ -19,17 +21,12 @@ struct Params {
   rstride: array<vec4u, 2>,
 }
 
-override WG: u32 = 256u; // a power of two
-
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
+// The tree halves WG at each level, so the kernel's declared WG is a power of two.
 var<workgroup> partial: array<f32, WG>;
-
-fn dim(v: array<vec4u, 2>, d: u32) -> u32 {
-  return v[d / 4u][d % 4u];
-}
 
 fn offsetOf(i: u32, rank: u32, shape: array<vec4u, 2>, stride: array<vec4u, 2>) -> u32 {
   var rem = i;
@@ -45,7 +42,7 @@ fn offsetOf(i: u32, rank: u32, shape: array<vec4u, 2>, stride: array<vec4u, 2>) 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let o = wid.x + wid.y * nw.x;
+  let o = groupIndex(wid, nw);
   if (o >= params.outSize) { return; }
   let base = offsetOf(o, params.krank, params.kshape, params.kstride);
   var acc = 0.0;
@@ -63,7 +60,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u,
 
 @compute @workgroup_size(WG)
 fn wide(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
-  let o = gid.x + gid.y * nw.x * WG;
+  let o = threadIndex(gid, nw);
   if (o >= params.outSize) { return; }
   let base = offsetOf(o, params.krank, params.kshape, params.kstride);
   var acc = 0.0;
