@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,41 @@ function cli(...args: string[]): { code: number; out: string; err: string } {
 }
 
 const TINY = ['--steps', '6', '--batch', '16', '--sample-every', '2', '--eval-samples', '0', '--backend', 'cpu', '--quiet'];
+/** A run that goes on until it is stopped, checkpointing every 5 steps. */
+const ENDLESS = ['--steps', '10000000', '--batch', '16', '--sample-every', '1000', '--checkpoint-every', '5', '--log-every', '1', '--eval-samples', '0', '--backend', 'cpu', '--quiet'];
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+/** Starts the CLI without waiting: `exited` gives its exit code or signal and when it ended. */
+function startCli(...args: string[]): { child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null; at: number }>; stderr: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((r) => child.on('exit', (code, signal) => r({ code, signal, at: performance.now() })));
+  return { child, exited, stderr: () => err };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, cond: () => boolean, ms = 90_000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** The steps of a log.jsonl, each line parsed (a cut last line would throw). */
+function logOf(folder: string): { step: number; dLoss: number; gLoss: number }[] {
+  return readFileSync(join(folder, 'log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+const checkpointStep = (folder: string) => readCheckpoint(new Uint8Array(readFileSync(join(folder, 'checkpoint.safetensors')))).state.step;
 
 /** Number of image descriptors in a GIF, by walking its blocks. */
 function gifFrames(b: Uint8Array): number {
@@ -62,7 +97,10 @@ describe('shadergrad CLI', () => {
     expect(ck.state.step).toBe(6);
     expect(ck.metadata.digits).toBe('3');
     expect(ck.tensors['generator.0.weight']!.shape).toEqual([128, 100]);
-    expect(ck.tensors['discriminator.2.weight']!.shape).toEqual([1, 128]);
+    // D is Flatten, Linear(784, 128), LeakyReLU, Linear(128, 1).
+    expect(ck.tensors['discriminator.1.weight']!.shape).toEqual([128, 784]);
+    expect(ck.tensors['discriminator.3.weight']!.shape).toEqual([1, 128]);
+    expect(ck.config.imageShape).toEqual([1, 28, 28]);
   });
 
   it('train --resume continues the same run: its steps equal an uninterrupted run', () => {
@@ -75,12 +113,12 @@ describe('shadergrad CLI', () => {
     expect(tail(resumed)).toEqual(tail(whole));
   });
 
-  it('sample writes float32 .npy [n, 784] in [-1, 1] and a .png grid', () => {
+  it('sample writes float32 .npy [n, 1, 28, 28] in [-1, 1] and a .png grid', () => {
     const npy = join(dir, 's.npy');
     const r = cli('sample', '--checkpoint', join(run1, 'checkpoint.safetensors'), '--n', '10', '--out', npy, '--backend', 'cpu');
     expect(r.code, r.err).toBe(0);
     const { shape, data } = decodeNpy(new Uint8Array(readFileSync(npy)));
-    expect(shape).toEqual([10, 784]);
+    expect(shape).toEqual([10, 1, 28, 28]);
     expect(data.every((v) => v >= -1 && v <= 1)).toBe(true);
     expect(cli('sample', '--checkpoint', join(run1, 'checkpoint.safetensors'), '--n', '9', '--out', join(dir, 's.png'), '--backend', 'cpu').code).toBe(0);
     expect(existsSync(join(dir, 's.png'))).toBe(true);
@@ -94,6 +132,69 @@ describe('shadergrad CLI', () => {
     expect(json.digits).toEqual([3]);
     expect(json.histogram).toHaveLength(10);
     expect(json.frechetFloor).toBeGreaterThan(0);
+  });
+
+  it('a run killed with SIGKILL leaves a whole log and checkpoint; resuming in its folder equals an uninterrupted run', async () => {
+    const out = join(dir, 'killed');
+    const p = startCli('train', ...ENDLESS, '--out', out);
+    await waitFor('the first checkpoint', () => existsSync(join(out, 'checkpoint.safetensors')) || p.child.exitCode !== null);
+    await sleep(200);
+    p.child.kill('SIGKILL');
+    expect((await p.exited).signal, p.stderr()).toBe('SIGKILL');
+    const log = logOf(out);
+    const s = checkpointStep(out);
+    expect(log.map((l) => l.step)).toEqual(oneTo(log.length));
+    // The log is written before each checkpoint: it reaches at least the checkpoint's step.
+    expect(s % 5).toBe(0);
+    expect(s).toBeGreaterThanOrEqual(5);
+    expect(log.length).toBeGreaterThanOrEqual(s);
+
+    const flags = ['--batch', '16', '--eval-samples', '0', '--backend', 'cpu', '--quiet'];
+    const r = cli('train', ...flags, '--steps', String(s + 2), '--resume', join(out, 'checkpoint.safetensors'), '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const whole = join(dir, 'uninterrupted');
+    expect(cli('train', ...flags, '--steps', String(s + 2), '--out', whole).code).toBe(0);
+    // Steps after the checkpoint are trained again, not duplicated; every line equals the uninterrupted run's.
+    expect(logOf(out)).toEqual(logOf(whole));
+    const k = Math.min(log.length, s + 2);
+    expect(logOf(out).slice(0, k)).toEqual(log.slice(0, k));
+  });
+
+  it.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s stops the run within 2 s with exit code %i, writing the final checkpoint and pictures', async (signal, code) => {
+    const out = join(dir, `signal-${signal}`);
+    const p = startCli('train', ...ENDLESS, '--out', out);
+    await waitFor('the first checkpoint', () => existsSync(join(out, 'checkpoint.safetensors')) || p.child.exitCode !== null);
+    const sent = performance.now();
+    p.child.kill(signal);
+    const ex = await p.exited;
+    expect(ex.code, p.stderr()).toBe(code);
+    expect(ex.at - sent).toBeLessThan(2000);
+    const log = logOf(out);
+    expect(log.map((l) => l.step)).toEqual(oneTo(log.length));
+    // The final checkpoint holds the last logged step, not the last periodic one.
+    expect(checkpointStep(out)).toBe(log.length);
+    expect(p.stderr()).toMatch(new RegExp(`stopped at step ${log.length};`));
+    for (const f of ['samples.png', 'progress.gif', 'loss.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+  });
+
+  it('--checkpoint-every writes each checkpoint through a temp file renamed into place, leaving none behind', async () => {
+    const out = join(dir, 'atomic');
+    mkdirSync(out, { recursive: true });
+    const seen = new Set<string>();
+    const watcher = watch(out, (_event, name) => name && seen.add(String(name)));
+    try {
+      const p = startCli('train', ...TINY, '--checkpoint-every', '2', '--out', out);
+      expect((await p.exited).code, p.stderr()).toBe(0);
+      await sleep(100); // let the last watch events arrive
+    } finally {
+      watcher.close();
+    }
+    // Steps 2 and 4, and the final one at 6: three temp files, each a hidden name in the same folder.
+    const temps = [...seen].filter((n) => n.startsWith('.checkpoint.safetensors.'));
+    expect(temps).toHaveLength(3);
+    for (const t of temps) expect(t).toMatch(/^\.checkpoint\.safetensors\.\d+\.[0-9a-f]{8}\.tmp$/);
+    expect(readdirSync(out).sort()).toEqual(['checkpoint.safetensors', 'log.jsonl', 'loss.svg', 'progress.gif', 'samples.png']);
+    expect(checkpointStep(out)).toBe(6);
   });
 
   it.each([

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FormatError, Generator, scope, bceWithLogits, full } from '../src/index.js';
+import { FormatError, Generator, ValueError, Sequential, add, assign, scope, bceWithLogits, full, tensor, type Tensor } from '../src/index.js';
+import { Module, buffer } from '../src/nn/module.js';
 import { GanTrainer, type StepLog } from '../src/gan/trainer.js';
-import { PRESETS, buildDiscriminator, buildGenerator, type MlpGanConfig } from '../src/gan/models.js';
+import { MODEL_KINDS, PRESETS, buildModels, type MlpGanConfig } from '../src/gan/models.js';
 import { loadGenerator, readCheckpoint, resumeTrainer, saveCheckpoint } from '../src/gan/checkpoint.js';
 import { CollapseMonitor } from '../src/gan/monitor.js';
 import { stateDict } from '../src/nn/state.js';
@@ -17,6 +18,15 @@ const OPTS = { batchSize: 8, seed: 3, lr: 2e-3, fixedSamples: 4 };
 function fakeData(): Digits {
   const n = 40;
   return { images: randomArray(n * 784, 77), labels: new Uint8Array(n).fill(3), n, height: 28, width: 28 };
+}
+
+/** A module with a buffer: counts its training-mode forwards in [count, -count]. */
+class CountForwards extends Module {
+  readonly count = buffer(full([2], 0));
+  forward(x: Tensor): Tensor {
+    if (this.training) scope(() => assign(this.count, add(this.count, tensor(new Float32Array([1, -1]), [2]))));
+    return x;
+  }
 }
 
 async function steps(t: GanTrainer, n: number): Promise<StepLog[]> {
@@ -60,11 +70,25 @@ describe.each(BACKENDS)('GAN on %s', (bk) => {
       });
     });
 
+    it('steps queued and read back together log exactly what one readback per step logs', async () => {
+      await run(bk, async () => {
+        const opts = { ...OPTS, k: 2 };
+        const each = await steps(new GanTrainer(TINY, opts, fakeData()), 7);
+        const t = new GanTrainer(TINY, opts, fakeData());
+        for (let i = 0; i < 5; i++) t.queueStep();
+        expect(t.pendingLogs).toBe(5);
+        const first = await t.readLogs();
+        expect(t.pendingLogs).toBe(0);
+        t.queueStep();
+        t.queueStep();
+        expect([...first, ...(await t.readLogs())]).toEqual(each);
+        expect(await t.readLogs()).toEqual([]);
+      });
+    });
+
     it('during the generator step the discriminator gets no weight gradients', async () => {
       await run(bk, async () => {
-        const g = new Generator(1);
-        const G = buildGenerator(TINY, g);
-        const D = buildDiscriminator(TINY, g, new Generator(2));
+        const { G, D } = buildModels(TINY, new Generator(1), new Generator(2));
         D.requiresGrad(false);
         scope(() => bceWithLogits(D.forward(G.forward(full([4, TINY.zDim], 0.5))), full([4, 1], 1)).backward());
         for (const p of D.parameters()) expect(p.grad).toBeNull();
@@ -82,6 +106,55 @@ describe.each(BACKENDS)('GAN on %s', (bk) => {
         const a = await t.sample();
         const b = await G.forward(t.fixedZ).data();
         expect(Array.from(b)).toEqual(Array.from(a));
+      });
+    });
+
+    it('G makes [B, 1, 28, 28] images and the MLP D starts with a Flatten: checkpoints name its first Linear discriminator.1', async () => {
+      await run(bk, async () => {
+        const t = new GanTrainer(TINY, OPTS, fakeData());
+        const out = scope(() => t.G.forward(t.fixedZ));
+        expect(out.shape).toEqual([4, 1, 28, 28]);
+        const logits = scope(() => t.D.forward(out));
+        expect(logits.shape).toEqual([4, 1]);
+        out.dispose();
+        logits.dispose();
+        const ck = readCheckpoint(await saveCheckpoint(t));
+        expect(ck.config.imageShape).toEqual([1, 28, 28]);
+        expect(ck.tensors['discriminator.1.weight']!.shape).toEqual([16, 784]);
+        expect(ck.tensors['discriminator.0.weight']).toBeUndefined();
+        expect(ck.tensors['optimizer.discriminator.exp_avg.1.weight']!.shape).toEqual([16, 784]);
+      });
+    });
+
+    it('checkpoints save and load module buffers, and sampling runs G in eval mode', async () => {
+      await run(bk, async () => {
+        // Every training-mode forward of G adds 1 to a buffer: 2 per step with k = 1
+        // (one fake batch for D, one for G's own step); sample() must add nothing.
+        const mlp = MODEL_KINDS.mlp.build;
+        MODEL_KINDS.mlp.build = (c, init, dropout) => {
+          const m = mlp(c, init, dropout);
+          return { G: new Sequential(m.G, new CountForwards()), D: m.D };
+        };
+        try {
+          const opts = { ...OPTS, seed: 5 };
+          const first = new GanTrainer(TINY, opts, fakeData());
+          for (let i = 0; i < 3; i++) {
+            await first.trainStep();
+            await first.sample();
+          }
+          expect(first.G.training).toBe(true);
+          const bytes = await saveCheckpoint(first);
+          const ck = readCheckpoint(bytes);
+          expect(Array.from(ck.tensors['generator.1.count']!.data)).toEqual([6, -6]);
+          const resumed = resumeTrainer(ck, fakeData());
+          const count = resumed.G.buffers()[0]!;
+          expect(Array.from(await count.data())).toEqual([6, -6]);
+          await resumed.trainStep();
+          expect(Array.from(await count.data())).toEqual([8, -8]);
+          expect(Array.from(await loadGenerator(ck).buffers()[0]!.data())).toEqual([6, -6]);
+        } finally {
+          MODEL_KINDS.mlp.build = mlp;
+        }
       });
     });
   });
@@ -103,6 +176,34 @@ describe('checkpoint refusal', () => {
       expect(() => resumeTrainer(readCheckpoint(rebuild(file.tensors, { ...file.metadata, config: bigger })), fakeData())).toThrow(/tensor "generator.0.weight" has shape \[16,8\], the model expects \[32,8\]/);
       const { ['generator.0.bias']: _dropped, ...rest } = file.tensors;
       expect(() => resumeTrainer(readCheckpoint(rebuild(rest, file.metadata)), fakeData())).toThrow(/missing tensor "generator.0.bias"/);
+      // A format /1 file (an MLP D without Flatten, layers numbered from 0) is refused by name.
+      expect(() => readCheckpoint(rebuild(file.tensors, { ...file.metadata, format: 'shadergrad-gan/1' }))).toThrow(/shadergrad-gan\/1.*reads only shadergrad-gan\/2/);
+      expect(() => readCheckpoint(rebuild(file.tensors, { ...file.metadata, config: JSON.stringify({ ...TINY, imageShape: [1, 28] }) }))).toThrow(/imageShape must be \[channels, height, width\]/);
+      expect(() => readCheckpoint(rebuild(file.tensors, { ...file.metadata, config: JSON.stringify({ ...TINY, kind: 'vae' }) }))).toThrow(/unknown model kind "vae"; expected one of mlp/);
+    });
+  });
+});
+
+describe('image shapes', () => {
+  it('refuses images whose size differs from the config, naming both sizes', async () => {
+    await run('cpu', () => {
+      const n = 16;
+      const small: Digits = { images: randomArray(n * 32 * 32, 1), labels: new Uint8Array(n), n, height: 32, width: 32 };
+      expect(() => new GanTrainer(TINY, OPTS, small)).toThrow(ValueError);
+      expect(() => new GanTrainer(TINY, OPTS, small)).toThrow('train: the images are 1x32x32 (channels x height x width) but the mlp model expects 1x28x28');
+      expect(() => new GanTrainer({ ...TINY, imageShape: [3, 28, 28] }, OPTS, fakeData())).toThrow(/images are 1x28x28 .* expects 3x28x28/);
+    });
+  });
+
+  it('an MLP for 1x32x32 images trains on 32x32 data', async () => {
+    await run('cpu', async () => {
+      const n = 16;
+      const data: Digits = { images: randomArray(n * 32 * 32, 1), labels: new Uint8Array(n), n, height: 32, width: 32 };
+      const t = new GanTrainer({ ...TINY, imageShape: [1, 32, 32] }, OPTS, data);
+      const log = await t.trainStep();
+      expect(Number.isFinite(log.dLoss) && Number.isFinite(log.gLoss)).toBe(true);
+      expect((await t.sample()).length).toBe(4 * 32 * 32);
+      expect(t.D.parameters()[0]!.shape).toEqual([16, 1024]);
     });
   });
 });

@@ -1,12 +1,12 @@
 /** `shadergrad eval`: scores a checkpoint's samples with the committed digit classifier. */
 import { mnistSplit } from '../data/standard-split.js';
 import { ValueError } from '../errors.js';
-import { loadClassifier } from '../eval/classifier.js';
+import { SIDE, loadClassifier } from '../eval/classifier.js';
 import { evaluateSamples, formatMetrics, type SampleMetrics } from '../eval/metrics.js';
-import { loadGenerator, readCheckpoint } from '../gan/checkpoint.js';
+import { drawSamples, loadGenerator, readCheckpoint } from '../gan/checkpoint.js';
+import { fmtImageShape } from '../gan/models.js';
 import { choice, digits as parseDigits, int, parse, usage, type Flags } from './args.js';
 import { CLASSIFIER_PATH, initBackend, readIn } from './common.js';
-import { drawSamples } from './sample.js';
 
 export const EVAL_FLAGS: Flags = {
   checkpoint: { type: 'string', help: 'checkpoint.safetensors written by train (required)' },
@@ -22,7 +22,12 @@ export async function evaluateCheckpoint(path: string, digits: number[] | null, 
   const ck = readCheckpoint(await readIn('eval', path));
   const target = digits ?? (ck.metadata.digits ? parseDigits('eval', ck.metadata.digits) : null);
   if (!target) throw new ValueError('eval: the checkpoint does not record its digits; pass --digits');
-  const samples = await drawSamples(loadGenerator(ck), ck.config.zDim, n, seed);
+  const [c, h, w] = ck.config.imageShape;
+  if (c !== 1 || h !== SIDE || w !== SIDE) {
+    throw new ValueError(`eval: the classifier scores 1x${SIDE}x${SIDE} digits, but this checkpoint's generator makes ${fmtImageShape(ck.config.imageShape)} images`);
+  }
+  // [n, 1, 28, 28] samples are the classifier's n*784 floats as they are.
+  const samples = await drawSamples(loadGenerator(ck), ck.config, n, seed);
   const { model, metadata } = loadClassifier(await readIn('eval', CLASSIFIER_PATH));
   const metrics = await evaluateSamples(model, samples, n, { digits: target, heldOut: mnistSplit().heldOut });
   const json = { ...metrics, classifierHeldOutAccuracy: Number(metadata.held_out_accuracy ?? metadata.heldOutAccuracy ?? NaN) };

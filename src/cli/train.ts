@@ -1,28 +1,30 @@
 /**
- * `shadergrad train`: trains an MLP GAN on real MNIST digits and writes samples.png,
- * progress.gif, loss.svg, log.jsonl and checkpoint.safetensors (plus metrics.json when the
- * classifier is available). Ctrl-C stops early and still writes everything.
+ * `shadergrad train`: flag parsing and file writing around a `TrainingRun` (src/gan/run.ts),
+ * which does the training. It streams log.jsonl a line per step as the steps are read
+ * back, writes checkpoint.safetensors every --checkpoint-every steps and at the end (each
+ * time atomically, and at the end before any picture), then samples.png, progress.gif and
+ * loss.svg (plus metrics.json when the classifier is available). SIGINT (Ctrl-C) or
+ * SIGTERM stops after the current step, writes everything and exits with 130 or 143; a
+ * second signal exits at once.
  */
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { filterDigits, toSigned } from '../data/dataset.js';
 import { mnistSplit } from '../data/standard-split.js';
 import { ValueError } from '../errors.js';
-import { readCheckpoint, resumeTrainer, saveCheckpoint } from '../gan/checkpoint.js';
-import { encodeGif } from '../gan/gif.js';
-import { imageGrid, type GrayImage } from '../gan/grid.js';
-import { PRESETS, type PresetName } from '../gan/models.js';
-import { linePlotSvg } from '../gan/plot.js';
-import { encodePng } from '../gan/png.js';
+import { readCheckpoint, resumeTrainer } from '../gan/checkpoint.js';
+import { PRESETS, type GanConfig, type PresetName } from '../gan/models.js';
+import { DEFAULT_RUN_OPTIONS, TrainingRun, type RunResult } from '../gan/run.js';
 import { GanTrainer, DEFAULT_OPTIONS, type StepLog } from '../gan/trainer.js';
 import { choice, digits as parseDigits, int, num, parse, usage, type Flags } from './args.js';
-import { CLASSIFIER_PATH, initBackend, readIn, writeOut } from './common.js';
+import { CLASSIFIER_PATH, initBackend, readIn } from './common.js';
 import { evaluateCheckpoint } from './eval.js';
+import { writeAtomic } from './files.js';
 import { Progress } from './progress.js';
 
 export const TRAIN_FLAGS: Flags = {
-  model: { type: 'string', default: 'mlp-small', help: 'mlp-small (G 100-128-784, D 784-128-1) or mlp-large (two hidden layers)' },
+  model: { type: 'string', default: 'mlp-small', help: `the model: ${Object.keys(PRESETS).join(', ')} (mlp-small: G 100-128-784, D 784-128-1)` },
   digits: { type: 'string', default: '3', help: 'digits to learn: "3", "0,1,7" or "all"' },
   steps: { type: 'string', default: '3000', help: 'generator steps (total, when resuming)' },
   batch: { type: 'string', default: String(DEFAULT_OPTIONS.batchSize), help: 'batch size' },
@@ -38,15 +40,58 @@ export const TRAIN_FLAGS: Flags = {
   decay: { type: 'string', default: '0', help: 'step decay per epoch: lr_e = lr_{e-1} / (1 + decay * e)' },
   dropout: { type: 'string', default: '0', help: 'dropout probability in the discriminator' },
   backend: { type: 'string', default: 'auto', help: 'auto (WebGPU on a hardware adapter, else CPU), webgpu or cpu' },
-  'sample-every': { type: 'string', default: '100', help: 'steps between progress grids (GIF frames)' },
+  'sample-every': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.sampleEvery), help: 'steps between progress grids (GIF frames)' },
+  'checkpoint-every': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.checkpointEvery), help: 'steps between checkpoints (0: only at the end)' },
+  'log-every': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.logEvery), help: 'steps between loss readbacks (every step is still logged)' },
   'eval-samples': { type: 'string', default: '1000', help: 'samples scored by the classifier at the end (0 to skip)' },
   resume: { type: 'string', help: 'continue from this checkpoint (its model and options win)' },
   quiet: { type: 'boolean', default: false, help: 'no progress bar' },
 };
 
+/** Exit codes of a run stopped by a signal: 128 + the signal's number, as a shell reports it. */
+const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** The preset with the --dropout flag applied (to a model whose D has dropout). */
+function modelConfig(model: PresetName, dropout: number): GanConfig {
+  const base: GanConfig = PRESETS[model];
+  if ('dDropout' in base) return { ...base, dDropout: dropout };
+  if (dropout > 0) throw new ValueError(`train: --dropout does not apply to the ${model} model`);
+  return base;
+}
+
+/**
+ * The log lines of steps up to `step` from an earlier log.jsonl in the output folder (a
+ * resumed run redoes the steps after its checkpoint), or [] when there is none.
+ */
+async function earlierLog(path: string, step: number): Promise<StepLog[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: StepLog[] = [];
+  for (const line of text.split('\n')) {
+    try {
+      const l = JSON.parse(line) as StepLog;
+      if (Number.isInteger(l?.step) && l.step <= step && l.step === out.length + 1) out.push(l);
+    } catch {
+      // A line cut by a kill, or a blank one: the resumed run writes it again.
+    }
+  }
+  return out;
+}
+
+/** Writes the pictures of a finished run; the checkpoint is already on disk. */
+async function writePictures(out: string, r: RunResult): Promise<void> {
+  await writeAtomic(join(out, 'samples.png'), r.samplesPng);
+  await writeAtomic(join(out, 'progress.gif'), r.gif);
+  await writeAtomic(join(out, 'loss.svg'), r.lossSvg);
+}
+
 export async function trainCommand(argv: string[]): Promise<void> {
   const a = parse('train', argv, TRAIN_FLAGS);
-  if (a.help) return void console.log(usage('train', 'train an MLP GAN on real MNIST digits', TRAIN_FLAGS));
+  if (a.help) return void console.log(usage('train', 'train a GAN on real MNIST digits', TRAIN_FLAGS));
   const model = choice('train', 'model', a.model, Object.keys(PRESETS) as PresetName[]);
   const digitList = parseDigits('train', a.digits);
   const steps = int('train', 'steps', a.steps, 1, 10_000_000);
@@ -64,73 +109,75 @@ export async function trainCommand(argv: string[]): Promise<void> {
   };
   const dropout = num('train', 'dropout', a.dropout, 0, 0.95);
   const sampleEvery = int('train', 'sample-every', a['sample-every'], 1, 1_000_000);
+  const checkpointEvery = int('train', 'checkpoint-every', a['checkpoint-every'], 0, 10_000_000);
+  const logEvery = int('train', 'log-every', a['log-every'], 1, 1_000_000);
   const evalN = int('train', 'eval-samples', a['eval-samples'], 0, 100_000);
   const out = String(a.out);
   const quiet = a.quiet === true;
-  const resumeBytes = typeof a.resume === 'string' ? await readIn('train', a.resume) : null;
-  const ck = resumeBytes ? readCheckpoint(resumeBytes) : null;
+  const ck = typeof a.resume === 'string' ? readCheckpoint(await readIn('train', a.resume)) : null;
   const trainDigits = ck?.metadata.digits ? parseDigits('train', ck.metadata.digits) : digitList;
+  const modelName = ck?.metadata.model ?? model;
 
   await initBackend(choice('train', 'backend', a.backend, ['auto', 'webgpu', 'cpu'] as const), (s) => console.error(s));
   const data = toSigned(filterDigits(mnistSplit().train, trainDigits));
-  const trainer = ck ? resumeTrainer(ck, data) : new GanTrainer({ ...PRESETS[model], dDropout: dropout }, opts, data);
+  const trainer = ck ? resumeTrainer(ck, data) : new GanTrainer(modelConfig(model, dropout), opts, data);
   if (trainer.step >= steps) throw new ValueError(`train: the checkpoint is already at step ${trainer.step}; ask for more --steps`);
   await mkdir(out, { recursive: true });
-  const log = createWriteStream(join(out, 'log.jsonl'), { flags: ck ? 'a' : 'w' });
-  console.error(`training ${model} on digits ${trainDigits.join(',')} (${data.n} real images) for ${steps - trainer.step} steps -> ${out}`);
+  const logPath = join(out, 'log.jsonl');
+  const ckPath = join(out, 'checkpoint.safetensors');
+  const history = ck ? await earlierLog(logPath, trainer.step) : [];
+  // A resumed run's log keeps the steps up to its checkpoint; the ones after are trained again.
+  await writeAtomic(logPath, history.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  console.error(`training ${modelName} on digits ${trainDigits.join(',')} (${data.n} real images) for ${steps - trainer.step} steps -> ${out}`);
 
-  let stop = false;
-  const onInt = () => {
-    stop = true;
-  };
-  process.once('SIGINT', onInt);
+  const run = new TrainingRun(trainer, {
+    steps, sampleEvery, checkpointEvery, logEvery, history,
+    metadata: { digits: trainDigits.join(','), model: modelName },
+    title: `${modelName} on digits ${trainDigits.join(',')}`,
+  });
   const bar = new Progress(steps - trainer.step, process.stderr, quiet);
   const start = trainer.step;
-  const frames: Uint8Array[] = [];
-  const history: StepLog[] = [];
-  let grid: GrayImage = { pixels: new Uint8Array(0), width: 0, height: 0 };
-  const snapshot = async () => {
-    const s = await trainer.sample();
-    grid = imageGrid(s, 64, 28, 28, { cols: 8 });
-    frames.push(grid.pixels);
-    const w = trainer.monitor.samples(s, 64, 784, trainer.step);
-    if (w) bar.note(`warning: ${w}`);
+  let signalCode = 0;
+  const onSignal = (sig: keyof typeof SIGNAL_CODES) => {
+    if (signalCode) process.exit(signalCode);
+    signalCode = SIGNAL_CODES[sig];
+    bar.note(`${sig}: stopping after this step and writing the checkpoint (send it again to quit at once)`);
+    run.stop();
   };
-  await snapshot();
+  const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
+  for (const [sig, h] of Object.entries(handlers)) process.on(sig, h);
+  const log = await open(logPath, 'a');
+  let result: RunResult | null = null;
   try {
-    while (trainer.step < steps && !stop) {
-      const l = await trainer.trainStep();
-      history.push(l);
-      log.write(`${JSON.stringify(l)}\n`);
-      if (l.warning) bar.note(`warning: ${l.warning}`);
-      if (l.step % sampleEvery === 0) await snapshot();
-      bar.update(l.step - start, `D ${l.dLoss.toFixed(3)}  G ${l.gLoss.toFixed(3)}  D(x) ${l.dReal.toFixed(2)}  D(G(z)) ${l.dFake.toFixed(2)}`);
+    for await (const e of run) {
+      if (e.type === 'step') {
+        await log.write(`${JSON.stringify(e.log)}\n`);
+        const l = e.log;
+        bar.update(l.step - start, `D ${l.dLoss.toFixed(3)}  G ${l.gLoss.toFixed(3)}  D(x) ${l.dReal.toFixed(2)}  D(G(z)) ${l.dFake.toFixed(2)}`);
+      } else if (e.type === 'warning') {
+        bar.note(`warning: ${e.message}`);
+      } else if (e.type === 'checkpoint') {
+        await writeAtomic(ckPath, e.bytes);
+      } else if (e.type === 'end') {
+        result = e.result;
+        await writePictures(out, result);
+      }
     }
   } finally {
-    process.off('SIGINT', onInt);
-    await new Promise<void>((r) => log.end(r));
+    for (const [sig, h] of Object.entries(handlers)) process.off(sig, h);
+    await log.close();
   }
-  if (stop) bar.note(`interrupted at step ${trainer.step}; writing what was trained`);
-  if (trainer.step % sampleEvery !== 0) await snapshot();
-  const seconds = bar.elapsed;
-  const big = imageGrid(await trainer.sample(), 64, 28, 28, { cols: 8, scale: 2 });
-  await writeOut(join(out, 'samples.png'), encodePng(big.pixels, big.width, big.height));
-  await writeOut(join(out, 'progress.gif'), encodeGif(frames, grid.width, grid.height, { delayMs: 150 }));
-  await writeOut(join(out, 'loss.svg'), linePlotSvg([
-    { name: 'D loss', values: history.map((h) => h.dLoss) },
-    { name: 'G loss', values: history.map((h) => h.gLoss) },
-    { name: 'mean D(x)', values: history.map((h) => h.dReal) },
-    { name: 'mean D(G(z))', values: history.map((h) => h.dFake) },
-  ], { title: `${model} on digits ${trainDigits.join(',')}`, xLabel: 'step', smooth: 0.95 }));
-  const ckPath = join(out, 'checkpoint.safetensors');
-  await writeOut(ckPath, await saveCheckpoint(trainer, { digits: trainDigits.join(','), model }));
-  const done = trainer.step - start;
-  console.error(`trained ${done} steps in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(2)} steps/s); wrote samples.png, progress.gif, loss.svg, log.jsonl, checkpoint.safetensors to ${out}`);
-  if (evalN > 0 && !existsSync(CLASSIFIER_PATH)) console.error(`no classifier at ${CLASSIFIER_PATH}; skipping the sample metrics`);
-  else if (evalN > 0) {
+  const r = result!;
+  if (r.stopped) bar.note(`stopped at step ${r.step}; wrote what was trained`);
+  console.error(`trained ${r.stepsRun} steps in ${r.seconds.toFixed(1)} s (${(r.stepsRun / r.seconds).toFixed(2)} steps/s); wrote samples.png, progress.gif, loss.svg, log.jsonl, checkpoint.safetensors to ${out}`);
+  if (signalCode) {
+    process.exitCode = signalCode;
+    if (evalN > 0) console.error('interrupted: skipping the sample metrics');
+  } else if (evalN > 0 && !existsSync(CLASSIFIER_PATH)) {
+    console.error(`no classifier at ${CLASSIFIER_PATH}; skipping the sample metrics`);
+  } else if (evalN > 0) {
     const m = await evaluateCheckpoint(ckPath, trainDigits, evalN, 0);
-    await writeOut(join(out, 'metrics.json'), `${JSON.stringify({ ...m.json, steps: trainer.step, seconds, stepsPerSecond: done / seconds }, null, 2)}\n`);
+    await writeAtomic(join(out, 'metrics.json'), `${JSON.stringify({ ...m.json, steps: r.step, seconds: r.seconds, stepsPerSecond: r.stepsRun / r.seconds }, null, 2)}\n`);
     console.log(m.table);
   }
-  if (stop) process.exitCode = 130;
 }

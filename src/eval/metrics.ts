@@ -53,7 +53,7 @@ export interface SampleMetrics {
 
 /**
  * Scores n generated images (`samples`, n*784 floats in [-1,1], the generator's tanh
- * range) against the classes `digits`:
+ * range; [n, 1, 28, 28] and [n, 784] are the same bytes) against the classes `digits`:
  *
  * - `targetFraction`, `histogram`, `entropy`, `entropyRatio = entropy / ln 10` from the
  *   classifier's labels of all n samples;

@@ -1,24 +1,31 @@
 /**
- * GAN checkpoints as safetensors: weights under PyTorch's names and layouts
- * (`generator.0.weight` is [out, in]), optimizer moments as `optimizer.generator.exp_avg.0.weight`
- * etc., and the model config, training options and trainer state (step, epoch, batch,
- * generator counters, optimizer step and lr) as JSON strings in the metadata. Loading
- * checks all of it before building anything, so a bad file is refused whole.
+ * GAN checkpoints as safetensors (format `shadergrad-gan/2`): weights and module buffers
+ * (batchnorm's running statistics) under PyTorch's names and layouts (`generator.0.weight`
+ * is [out, in], `discriminator.1.weight` the MLP D's first Linear after its Flatten),
+ * optimizer moments as `optimizer.generator.exp_avg.0.weight` etc., and the model config
+ * (with its `kind` and `imageShape`), training options and trainer state (step, epoch,
+ * batch, generator counters, optimizer step and lr) as JSON strings in the metadata.
+ * Loading checks all of it before building anything, so a bad file is refused whole.
+ *
+ * Format history: `/1` held only MLP GANs on flat [B, 784] images, whose D had no Flatten
+ * (its layers were numbered from 0); it is refused with a message saying so.
  */
 import type { Digits } from '../data/types.js';
 import { FormatError } from '../errors.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsInput } from '../io/safetensors.js';
-import { Generator } from '../ops/random.js';
+import { Generator, randn } from '../ops/random.js';
+import { noGrad } from '../autograd/tape.js';
+import { scope } from '../scope.js';
 import { loadStateDict, stateDict, type NamedArray } from '../nn/state.js';
-import type { Sequential } from '../nn/layers.js';
+import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { buildGenerator, checkConfig, type MlpGanConfig } from './models.js';
+import { buildModels, checkConfig, pixels, type GanConfig } from './models.js';
 import { GanTrainer, checkOptions, type TrainOptions, type TrainerState } from './trainer.js';
 
-export const CHECKPOINT_FORMAT = 'shadergrad-gan/1';
+export const CHECKPOINT_FORMAT = 'shadergrad-gan/2';
 
 export interface GanCheckpoint {
-  config: MlpGanConfig;
+  config: GanConfig;
   /** All metadata strings, the caller's extras included. */
   metadata: Record<string, string>;
   options: TrainOptions;
@@ -31,7 +38,7 @@ function slotNames(opt: Optimizer): string[] {
   return opt.arena.slots.length ? ['momentum_buffer'] : [];
 }
 
-async function optimizerTensors(opt: Optimizer, model: Sequential, who: string, out: Record<string, SafetensorsInput>): Promise<void> {
+async function optimizerTensors(opt: Optimizer, model: Module, who: string, out: Record<string, SafetensorsInput>): Promise<void> {
   const names = model.namedParameters().map(([n]) => n);
   const slots = slotNames(opt);
   for (let s = 0; s < slots.length; s++) {
@@ -43,8 +50,9 @@ async function optimizerTensors(opt: Optimizer, model: Sequential, who: string, 
 }
 
 /**
- * Serialises the trainer: weights, optimizer state, config, options and counters;
- * `extra` adds metadata of the caller's (the CLI records the digits trained on).
+ * Serialises the trainer: weights, buffers, optimizer state, config, options and counters;
+ * `extra` adds metadata of the caller's (the CLI records the digits trained on). Steps
+ * queued but not yet read back need no flushing: the log is not part of a checkpoint.
  */
 export async function saveCheckpoint(t: GanTrainer, extra: Record<string, string> = {}): Promise<Uint8Array> {
   const tensors: Record<string, SafetensorsInput> = {};
@@ -87,11 +95,14 @@ function checkState(s: unknown): TrainerState {
 export function readCheckpoint(bytes: Uint8Array): GanCheckpoint {
   const file = decodeSafetensors(bytes);
   const meta = file.metadata;
+  if (meta.format === 'shadergrad-gan/1') {
+    throw new FormatError(`checkpoint: this file is shadergrad-gan/1, from before image-shaped models (its discriminator's layers are numbered differently), and this version reads only ${CHECKPOINT_FORMAT}; train it again`);
+  }
   if (meta.format !== CHECKPOINT_FORMAT) throw new FormatError(`checkpoint: format is ${JSON.stringify(meta.format)}, expected ${CHECKPOINT_FORMAT}`);
-  let config: MlpGanConfig;
+  let config: GanConfig;
   let options: TrainOptions;
   try {
-    config = checkConfig(parseJson(meta, 'config') as MlpGanConfig);
+    config = checkConfig(parseJson(meta, 'config') as GanConfig);
     options = checkOptions(parseJson(meta, 'options') as TrainOptions);
   } catch (e) {
     if (e instanceof FormatError) throw e;
@@ -103,7 +114,7 @@ export function readCheckpoint(bytes: Uint8Array): GanCheckpoint {
   return { config, metadata: meta, options, state, tensors };
 }
 
-function loadOptimizer(opt: Optimizer, model: Sequential, who: string, tensors: Record<string, NamedArray>): void {
+function loadOptimizer(opt: Optimizer, model: Module, who: string, tensors: Record<string, NamedArray>): void {
   const names = model.namedParameters().map(([n]) => n);
   slotNames(opt).forEach((slot, s) => {
     opt.arena.write(s, names.map((n, i) => {
@@ -129,11 +140,40 @@ export function resumeTrainer(ck: GanCheckpoint, data: Digits): GanTrainer {
   return t;
 }
 
-/** Just the generator of a checkpoint, for sampling and evaluation. */
-export function loadGenerator(ck: GanCheckpoint): Sequential {
-  const G = buildGenerator(ck.config, new Generator(0));
+/**
+ * Just the generator of a checkpoint (weights and buffers), for sampling and evaluation.
+ * It is in training mode, as built: call `G.eval()` before sampling.
+ */
+export function loadGenerator(ck: GanCheckpoint): Module {
+  const { G, D } = buildModels(ck.config, new Generator(0));
+  // D is built only because a kind builds both; free its weights at once.
+  for (const t of [...D.parameters(), ...D.buffers()]) t.dispose();
   const weights: Record<string, NamedArray> = {};
   for (const [k, v] of Object.entries(ck.tensors)) if (k.startsWith('generator.')) weights[k] = v;
   loadStateDict(G, weights, 'generator.');
   return G;
+}
+
+/**
+ * n samples of a generator built from `config`, [n, C, H, W] flat, in [-1, 1], drawn in
+ * batches of 500 from noise of Generator(seed) with G in eval mode (it goes back to the
+ * mode it was in afterwards). The same seed gives the same samples on both backends.
+ */
+export async function drawSamples(G: Module, config: GanConfig, n: number, seed: number): Promise<Float32Array> {
+  const gen = new Generator(seed);
+  const size = pixels(config.imageShape);
+  const out = new Float32Array(n * size);
+  const wasTraining = G.training;
+  G.eval();
+  try {
+    for (let at = 0; at < n; at += 500) {
+      const m = Math.min(500, n - at);
+      const t = noGrad(() => scope(() => G.forward(randn([m, config.zDim], { generator: gen }))));
+      out.set(await t.data(), at * size);
+      t.dispose();
+    }
+  } finally {
+    G.train(wasTraining);
+  }
+  return out;
 }

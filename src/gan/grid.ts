@@ -95,3 +95,25 @@ export function imageGrid(
   }
   return { pixels, width: outW, height: outH };
 }
+
+/**
+ * One gray image per sample of `n` images [C, H, W] (flat, row-major): the samples
+ * themselves when C = 1, else the mean over channels, so {@link imageGrid} can show
+ * any generator's output.
+ */
+export function grayImages(samples: Float32Array, n: number, shape: readonly [number, number, number]): Float32Array {
+  const [c, h, w] = shape;
+  if (samples.length < n * c * h * w) {
+    throw new ShapeError(`grayImages: ${samples.length} values do not hold ${n} images of ${c}x${h}x${w}`);
+  }
+  if (c === 1) return samples;
+  const hw = h * w;
+  const out = new Float32Array(n * hw);
+  for (let i = 0; i < n; i++) {
+    for (let ch = 0; ch < c; ch++) {
+      const src = (i * c + ch) * hw;
+      for (let p = 0; p < hw; p++) out[i * hw + p] += samples[src + p] / c;
+    }
+  }
+  return out;
+}

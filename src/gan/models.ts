@@ -1,21 +1,30 @@
 /**
- * The MLP GAN of the NumPy tutorials (DESIGN.md): G z -> hidden ReLU layers -> 784 tanh,
- * D 784 -> hidden LeakyReLU layers (optional dropout, as in Goodfellow et al. 2014) -> 1 logit.
- * Sizes are config; presets give the tutorial's networks.
+ * The GAN models. A config is a tagged union (`GanConfig`, keyed by `kind`); every kind
+ * shares `zDim` and `imageShape` and has one row in `MODEL_KINDS`, which validates its own
+ * fields and builds its G and D. G maps noise [B, zDim] to images [B, C, H, W] in [-1, 1];
+ * D maps images [B, C, H, W] to logits [B, 1]. Adding a model kind is one more member of
+ * the union and one more row of the table.
+ *
+ * The MLP GAN of the NumPy tutorials (DESIGN.md): G z -> hidden ReLU layers -> C*H*W tanh
+ * -> Reshape(C, H, W); D Flatten -> hidden LeakyReLU layers (optional dropout, as in
+ * Goodfellow et al. 2014) -> 1 logit. Sizes are config; presets give the tutorial's networks.
  */
 import { ValueError } from '../errors.js';
 import type { Generator } from '../ops/random.js';
-import { Dropout, LeakyReLU, Linear, ReLU, Sequential, Tanh } from '../nn/layers.js';
+import { Dropout, Flatten, LeakyReLU, Linear, ReLU, Reshape, Sequential, Tanh } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import type { InitScheme } from '../nn/init.js';
+
+/** An image shape: channels, height, width. */
+export type ImageShape = [number, number, number];
 
 export interface MlpGanConfig {
   kind: 'mlp';
   zDim: number;
+  /** [C, H, W] of G's output and D's input ([1, 28, 28] for MNIST). */
+  imageShape: ImageShape;
   gHidden: number[];
   dHidden: number[];
-  /** Pixels per image (28 * 28). */
-  imageSize: number;
   /** Negative slope of D's leaky ReLUs. */
   dAlpha: number;
   /** Dropout probability after each hidden layer of D (0 = none). */
@@ -23,51 +32,58 @@ export interface MlpGanConfig {
   init: InitScheme;
 }
 
-export type PresetName = 'mlp-small' | 'mlp-large';
+/** Every model kind's config; the DCGAN joins as `| DcganConfig`. */
+export type GanConfig = MlpGanConfig;
+export type ModelKind = GanConfig['kind'];
 
-export const PRESETS: { [K in PresetName]: MlpGanConfig } = {
-  // The NumPy tutorial: G 100-128-784, D 784-128-1.
-  'mlp-small': { kind: 'mlp', zDim: 100, gHidden: [128], dHidden: [128], imageSize: 784, dAlpha: 0.01, dDropout: 0, init: 'xavier' },
-  // Its larger variant: two hidden layers.
-  'mlp-large': { kind: 'mlp', zDim: 100, gHidden: [200, 560], dHidden: [560, 200], imageSize: 784, dAlpha: 0.01, dDropout: 0, init: 'xavier' },
-};
+/** A generator and its discriminator. */
+export interface GanModels {
+  G: Module;
+  D: Module;
+}
 
-function checkSizes(name: string, v: unknown, allowEmpty: boolean): void {
-  if (!Array.isArray(v) || (!allowEmpty && v.length === 0) || v.some((x) => !Number.isInteger(x) || x <= 0 || x > 65536)) {
+/** One row of {@link MODEL_KINDS}: what a model kind knows about itself. */
+export interface ModelKindSpec<C extends GanConfig> {
+  /** Validates the kind's own fields (zDim and imageShape are already checked) and returns a clean copy. */
+  check(c: C): C;
+  /**
+   * Builds G then D, drawing initial weights from `init` in that order (so a seed gives
+   * the same weights every time); D's dropout, if any, draws from `dropout`.
+   */
+  build(c: C, init: Generator, dropout?: Generator): GanModels;
+}
+
+function checkSizes(name: string, v: unknown): void {
+  if (!Array.isArray(v) || v.some((x) => !Number.isInteger(x) || x <= 0 || x > 65536)) {
     throw new ValueError(`MLP GAN config: ${name} must be a list of positive layer sizes, got ${JSON.stringify(v)}`);
   }
 }
 
-/** Validates a config (from a preset, flags or a checkpoint) and returns a clean copy. */
-export function checkConfig(c: MlpGanConfig): MlpGanConfig {
-  if (!c || c.kind !== 'mlp') throw new ValueError(`GAN config: unknown model kind ${JSON.stringify(c?.kind)}`);
-  for (const [n, v] of [['zDim', c.zDim], ['imageSize', c.imageSize]] as const) {
-    if (!Number.isInteger(v) || v <= 0 || v > 1 << 20) throw new ValueError(`MLP GAN config: ${n} must be a positive integer, got ${v}`);
-  }
-  checkSizes('gHidden', c.gHidden, true);
-  checkSizes('dHidden', c.dHidden, true);
+function checkMlp(c: MlpGanConfig): MlpGanConfig {
+  checkSizes('gHidden', c.gHidden);
+  checkSizes('dHidden', c.dHidden);
   if (!(c.dAlpha >= 0 && c.dAlpha < 1)) throw new ValueError(`MLP GAN config: dAlpha must be in [0, 1), got ${c.dAlpha}`);
   if (!(c.dDropout >= 0 && c.dDropout < 1)) throw new ValueError(`MLP GAN config: dDropout must be in [0, 1), got ${c.dDropout}`);
   if (!['xavier', 'he', 'pytorch', 'normal'].includes(c.init)) throw new ValueError(`MLP GAN config: unknown init ${JSON.stringify(c.init)}`);
   return { ...c, gHidden: [...c.gHidden], dHidden: [...c.dHidden] };
 }
 
-/** G: z -> [Linear, ReLU]* -> Linear -> Tanh. */
-export function buildGenerator(c: MlpGanConfig, generator: Generator): Sequential {
+/** G: z -> [Linear, ReLU]* -> Linear -> Tanh -> Reshape(C, H, W). */
+function mlpGenerator(c: MlpGanConfig, generator: Generator): Sequential {
   const layers: Module[] = [];
   let prev = c.zDim;
   for (const h of c.gHidden) {
     layers.push(new Linear(prev, h, { init: c.init, generator }), new ReLU());
     prev = h;
   }
-  layers.push(new Linear(prev, c.imageSize, { init: c.init, generator }), new Tanh());
+  layers.push(new Linear(prev, pixels(c.imageShape), { init: c.init, generator }), new Tanh(), new Reshape(...c.imageShape));
   return new Sequential(...layers);
 }
 
-/** D: x -> [Linear, LeakyReLU, Dropout?]* -> Linear (a logit). */
-export function buildDiscriminator(c: MlpGanConfig, generator: Generator, dropoutGenerator?: Generator): Sequential {
-  const layers: Module[] = [];
-  let prev = c.imageSize;
+/** D: x -> Flatten -> [Linear, LeakyReLU, Dropout?]* -> Linear (a logit). */
+function mlpDiscriminator(c: MlpGanConfig, generator: Generator, dropoutGenerator?: Generator): Sequential {
+  const layers: Module[] = [new Flatten()];
+  let prev = pixels(c.imageShape);
   for (const h of c.dHidden) {
     layers.push(new Linear(prev, h, { init: c.init, generator, alpha: c.dAlpha }), new LeakyReLU(c.dAlpha));
     if (c.dDropout > 0) layers.push(new Dropout(c.dDropout, dropoutGenerator));
@@ -75,4 +91,60 @@ export function buildDiscriminator(c: MlpGanConfig, generator: Generator, dropou
   }
   layers.push(new Linear(prev, 1, { init: c.init, generator }));
   return new Sequential(...layers);
+}
+
+/** The model kinds: one row per member of `GanConfig`. */
+export const MODEL_KINDS: { [K in ModelKind]: ModelKindSpec<Extract<GanConfig, { kind: K }>> } = {
+  mlp: {
+    check: checkMlp,
+    build: (c, init, dropout) => {
+      const G = mlpGenerator(c, init);
+      return { G, D: mlpDiscriminator(c, init, dropout) };
+    },
+  },
+};
+
+/** The presets the CLI's --model offers. */
+export const PRESETS = {
+  // The NumPy tutorial: G 100-128-784, D 784-128-1.
+  'mlp-small': { kind: 'mlp', zDim: 100, gHidden: [128], dHidden: [128], imageShape: [1, 28, 28], dAlpha: 0.01, dDropout: 0, init: 'xavier' },
+  // Its larger variant: two hidden layers.
+  'mlp-large': { kind: 'mlp', zDim: 100, gHidden: [200, 560], dHidden: [560, 200], imageShape: [1, 28, 28], dAlpha: 0.01, dDropout: 0, init: 'xavier' },
+} satisfies Record<string, GanConfig>;
+
+export type PresetName = keyof typeof PRESETS;
+
+/** C * H * W. */
+export function pixels(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** `1x28x28`, how messages print an image shape. */
+export function fmtImageShape(shape: readonly number[]): string {
+  return shape.join('x');
+}
+
+function spec(kind: unknown): ModelKindSpec<GanConfig> {
+  if (typeof kind !== 'string' || !Object.hasOwn(MODEL_KINDS, kind)) {
+    throw new ValueError(`GAN config: unknown model kind ${JSON.stringify(kind)}; expected one of ${Object.keys(MODEL_KINDS).join(', ')}`);
+  }
+  // The table's rows are typed per kind; indexed by a runtime kind, each row accepts its own config.
+  return MODEL_KINDS[kind as ModelKind] as ModelKindSpec<GanConfig>;
+}
+
+/** Validates a config (from a preset, flags or a checkpoint) and returns a clean copy. */
+export function checkConfig(c: GanConfig): GanConfig {
+  const row = spec(c?.kind);
+  if (!Number.isInteger(c.zDim) || c.zDim <= 0 || c.zDim > 1 << 20) throw new ValueError(`GAN config: zDim must be a positive integer, got ${c.zDim}`);
+  const s = c.imageShape as unknown;
+  if (!Array.isArray(s) || s.length !== 3 || s.some((d) => !Number.isInteger(d) || d <= 0 || d > 4096) || pixels(s) > 1 << 24) {
+    throw new ValueError(`GAN config: imageShape must be [channels, height, width] of positive integers, got ${JSON.stringify(s)}`);
+  }
+  return row.check({ ...c, imageShape: [...c.imageShape] as ImageShape });
+}
+
+/** G and D of a config (validated first); initial weights come from `init`, D's dropout masks from `dropout`. */
+export function buildModels(c: GanConfig, init: Generator, dropout?: Generator): GanModels {
+  const clean = checkConfig(c);
+  return spec(clean.kind).build(clean, init, dropout);
 }

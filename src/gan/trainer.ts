@@ -2,8 +2,13 @@
  * The GAN trainer (Goodfellow et al. 2014, Algorithm 1): k discriminator steps on real and
  * generated batches, then one generator step with the non-saturating -log D(G(z)) or the
  * original minimax log(1 - D(G(z))). During the generator step D's weights do not require
- * grad, so their gradients are never computed. Each step logs D loss, G loss, mean D(x)
- * and mean D(G(z)) with one readback.
+ * grad, so their gradients are never computed. G and D are any models of `MODEL_KINDS`
+ * over image tensors [B, C, H, W].
+ *
+ * Each step records D loss, mean D(x), mean D(G(z)) and G loss in a small [4] tensor that
+ * stays on the device: `queueStep()` runs a step without waiting for the GPU, and
+ * `readLogs()` reads every queued step's numbers back in one transfer, so a run can read
+ * back every N steps and still log every step with its own numbers.
  */
 import type { Batch, Digits } from '../data/types.js';
 import { batches } from '../data/dataset.js';
@@ -11,11 +16,11 @@ import { ValueError } from '../errors.js';
 import { noGrad } from '../autograd/tape.js';
 import { add, concat, mean, neg, reshape, sigmoid, bceWithLogits, full, randn, tensor, Generator } from '../ops/index.js';
 import { Adam, SGD, StepDecay, type Optimizer } from '../optim/index.js';
-import type { Sequential } from '../nn/layers.js';
+import type { Module } from '../nn/module.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { CollapseMonitor, meanPairwiseDistance } from './monitor.js';
-import { buildDiscriminator, buildGenerator, checkConfig, type MlpGanConfig } from './models.js';
+import { buildModels, checkConfig, fmtImageShape, pixels, type GanConfig } from './models.js';
 
 export interface TrainOptions {
   batchSize: number;
@@ -64,6 +69,7 @@ export interface TrainerState {
   optD: { t: number; lr: number };
 }
 
+/** Validates training options (from flags or a checkpoint) and returns a clean copy. */
 export function checkOptions(o: TrainOptions): TrainOptions {
   const int = (n: string, v: number, lo: number, hi: number) => {
     if (!Number.isInteger(v) || v < lo || v > hi) throw new ValueError(`train: ${n} must be an integer in [${lo}, ${hi}], got ${v}`);
@@ -79,38 +85,64 @@ export function checkOptions(o: TrainOptions): TrainOptions {
   return { ...o, betas: [...o.betas] as [number, number] };
 }
 
+/** Throws a ValueError when a step's D or G loss is not finite (the run has diverged). */
+export function checkFinite(log: StepLog): void {
+  if (!Number.isFinite(log.dLoss) || !Number.isFinite(log.gLoss)) {
+    throw new ValueError(`train: loss became ${log.dLoss}/${log.gLoss} at step ${log.step}; lower the learning rate`);
+  }
+}
+
+/** A step whose numbers are still on the device. */
+interface PendingStep {
+  step: number;
+  epoch: number;
+  lr: number;
+  /** [dLoss, mean D(x), mean D(G(z)), gLoss]. */
+  stats: Tensor;
+}
+
+/**
+ * Trains a G and D built from a {@link GanConfig} on grayscale images. `data` holds the
+ * training images in [-1, 1] (`toSigned` of a loaded set), flat, `height x width` each; they
+ * go to the device as [B, 1, H, W] batches and must match the config's `imageShape`.
+ */
 export class GanTrainer {
-  readonly config: MlpGanConfig;
+  readonly config: GanConfig;
   readonly options: TrainOptions;
-  readonly G: Sequential;
-  readonly D: Sequential;
+  readonly G: Module;
+  readonly D: Module;
   readonly optG: Optimizer;
   readonly optD: Optimizer;
+  /** The fixed noise of the progress grids, [fixedSamples, zDim]. */
   readonly fixedZ: Tensor;
+  /** Steps done (queued ones included). */
   step = 0;
   epoch = 0;
   batchIndex = 0;
+  readonly monitor: CollapseMonitor;
   private readonly noise: Generator;
   private readonly dropoutGen: Generator;
   private readonly schedules: StepDecay[];
   private iter: Iterator<Batch>;
   private readonly ones: Tensor;
   private readonly zeros: Tensor;
-  readonly monitor: CollapseMonitor;
+  private pending: PendingStep[] = [];
 
-  /** `data` holds the training images in [-1, 1]. */
-  constructor(config: MlpGanConfig, options: Partial<TrainOptions>, readonly data: Digits) {
+  constructor(config: GanConfig, options: Partial<TrainOptions>, readonly data: Digits) {
     this.config = checkConfig(config);
     this.options = checkOptions({ ...DEFAULT_OPTIONS, ...options });
     const o = this.options;
-    if (data.height * data.width !== this.config.imageSize) throw new ValueError(`train: images have ${data.height}x${data.width} pixels, the model expects ${this.config.imageSize}`);
+    const [C, H, W] = this.config.imageShape;
+    // Digits are grayscale: one channel.
+    if (C !== 1 || data.height !== H || data.width !== W) {
+      throw new ValueError(`train: the images are ${fmtImageShape([1, data.height, data.width])} (channels x height x width) but the ${this.config.kind} model expects ${fmtImageShape(this.config.imageShape)}`);
+    }
     if (data.n < o.batchSize) throw new ValueError(`train: batch size ${o.batchSize} is larger than the ${data.n} training images`);
     const init = new Generator(o.seed);
     this.noise = new Generator((o.seed + 1) >>> 0);
     this.dropoutGen = new Generator((o.seed + 2) >>> 0);
-    this.G = buildGenerator(this.config, init);
-    this.D = buildDiscriminator(this.config, init, this.dropoutGen);
-    const make = (m: Sequential): Optimizer => o.optimizer === 'adam'
+    ({ G: this.G, D: this.D } = buildModels(this.config, init, this.dropoutGen));
+    const make = (m: Module): Optimizer => o.optimizer === 'adam'
       ? new Adam(m.parameters(), { lr: o.lr, betas: o.betas })
       : new SGD(m.parameters(), { lr: o.lr, momentum: o.momentum });
     this.optG = make(this.G);
@@ -120,8 +152,12 @@ export class GanTrainer {
     this.ones = full([o.batchSize, 1], 1).keep();
     this.zeros = full([o.batchSize, 1], 0).keep();
     this.iter = this.epochIterator();
-    const realSpread = meanPairwiseDistance(data.images, data.n, this.config.imageSize);
-    this.monitor = new CollapseMonitor(realSpread);
+    this.monitor = new CollapseMonitor(meanPairwiseDistance(data.images, data.n, pixels(this.config.imageShape)));
+  }
+
+  /** Steps whose numbers are still on the device, waiting for `readLogs()`. */
+  get pendingLogs(): number {
+    return this.pending.length;
   }
 
   private epochIterator(): Iterator<Batch> {
@@ -148,8 +184,7 @@ export class GanTrainer {
   /** One discriminator step; returns [dLoss, mean D(x), mean D(G(z))] as a [3] tensor. */
   private discriminatorStep(): Tensor {
     return scope(() => {
-      const B = this.options.batchSize;
-      const x = tensor(this.nextBatch(), [B, this.config.imageSize]);
+      const x = tensor(this.nextBatch(), [this.options.batchSize, ...this.config.imageShape]);
       const fake = noGrad(() => this.G.forward(this.noiseBatch()));
       this.optD.zeroGrad();
       const real = this.D.forward(x);
@@ -179,35 +214,76 @@ export class GanTrainer {
     });
   }
 
-  /** k discriminator steps and one generator step; reads the step's numbers back once. */
-  async trainStep(): Promise<StepLog> {
+  /**
+   * k discriminator steps and one generator step, without reading anything back: the
+   * step's four numbers stay on the device until `readLogs()`.
+   */
+  queueStep(): void {
     let dStats: Tensor | null = null;
     for (let i = 0; i < this.options.k; i++) {
       dStats?.dispose();
       dStats = this.discriminatorStep();
     }
     const gLoss = this.generatorStep();
-    const all = scope(() => concat([dStats!, gLoss]));
+    const stats = scope(() => concat([dStats!, gLoss])).keep();
     dStats!.dispose();
     gLoss.dispose();
-    const v = await all.data();
-    all.dispose();
     this.step++;
-    const log: StepLog = { step: this.step, epoch: this.epoch, dLoss: v[0]!, gLoss: v[3]!, dReal: v[1]!, dFake: v[2]!, lr: this.optG.lr };
-    if (!Number.isFinite(log.dLoss) || !Number.isFinite(log.gLoss)) throw new ValueError(`train: loss became ${log.dLoss}/${log.gLoss} at step ${this.step}; lower the learning rate`);
-    const w = this.monitor.step(log.dFake, this.step);
-    if (w) log.warning = w;
-    return log;
+    this.pending.push({ step: this.step, epoch: this.epoch, lr: this.optG.lr, stats });
   }
 
-  /** Generator samples in [-1, 1] for `z` (the fixed progress noise by default). */
+  /**
+   * Reads the numbers of every queued step back in one transfer and returns their logs in
+   * step order (each with its own D loss, G loss, D(x), D(G(z)), epoch and lr, and the
+   * collapse monitor's warning). It does not judge them: pass each to `checkFinite`.
+   */
+  async readLogs(): Promise<StepLog[]> {
+    const batch = this.pending;
+    if (batch.length === 0) return [];
+    this.pending = [];
+    let v: Float32Array;
+    const all = batch.length === 1 ? batch[0]!.stats : scope(() => concat(batch.map((p) => p.stats)));
+    try {
+      v = await all.data();
+    } finally {
+      all.dispose();
+      for (const p of batch) p.stats.dispose();
+    }
+    return batch.map((p, i) => {
+      const log: StepLog = { step: p.step, epoch: p.epoch, dLoss: v[4 * i]!, gLoss: v[4 * i + 3]!, dReal: v[4 * i + 1]!, dFake: v[4 * i + 2]!, lr: p.lr };
+      const w = this.monitor.step(log.dFake, log.step);
+      if (w) log.warning = w;
+      return log;
+    });
+  }
+
+  /** One step, read back at once: its log (throws ValueError for a non-finite loss). */
+  async trainStep(): Promise<StepLog> {
+    this.queueStep();
+    const logs = await this.readLogs();
+    logs.forEach(checkFinite);
+    return logs[logs.length - 1]!;
+  }
+
+  /**
+   * Generator samples for `z` (the fixed progress noise by default), [N, C, H, W] flat,
+   * in [-1, 1]. G runs in eval mode (batchnorm uses its running statistics) and goes back
+   * to the mode it was in.
+   */
   async sample(z: Tensor = this.fixedZ): Promise<Float32Array> {
-    const out = noGrad(() => this.G.forward(z));
-    const v = await out.data();
-    out.dispose();
-    return v;
+    const wasTraining = this.G.training;
+    this.G.eval();
+    try {
+      const out = noGrad(() => scope(() => this.G.forward(z)));
+      const v = await out.data();
+      out.dispose();
+      return v;
+    } finally {
+      this.G.train(wasTraining);
+    }
   }
 
+  /** The counters a checkpoint needs to resume exactly. */
   state(): TrainerState {
     return {
       step: this.step, epoch: this.epoch, batchIndex: this.batchIndex,
