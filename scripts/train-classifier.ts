@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   Adam, Generator, init, noGrad, scope, sub, sum, mul, tensor, type Sequential, type Tensor,
-} from '../src/index.js';
+} from '../src/node.js'; // the Node entry: its init loads Dawn
 import { batches, split } from '../src/data/dataset.js';
 import { randomUnit } from '../src/data/random.js';
 import { mnistSplit, STANDARD_SPLIT } from '../src/data/standard-split.js';

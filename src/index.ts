@@ -1,8 +1,13 @@
-/** shadergrad: a WebGPU compute-shader ML engine. The public API, re-exports only. */
-export { init, shutdown, gpu, describeAdapter, type InitOptions } from './gpu/init.js';
+/**
+ * `shadergrad`: a WebGPU compute-shader ML engine. The core API (tensors, ops, autograd,
+ * nn, optim, init), re-exports only, and browser-safe: nothing reachable from here imports
+ * Node. More entries: `shadergrad/gan`, `shadergrad/io`, `shadergrad/data` and, for Node
+ * (Dawn, files, the mnist package), `shadergrad/node`.
+ */
+export { init, shutdown, gpu, describeAdapter, type InitOptions, type GpuSource } from './gpu/init.js';
 export { backend } from './context.js';
 export type { Backend } from './backend.js';
-export type { MemoryInfo } from './gpu/pool.js';
+export type { MemoryInfo } from './backend.js';
 export type { GpuStats } from './gpu/runtime.js';
 export { Tensor } from './tensor.js';
 export { scope } from './scope.js';
@@ -14,5 +19,6 @@ export { ShapeError, ValueError, DeviceError, FormatError, StateError } from './
 export { flush, memory } from './runtime-api.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-export { Module, Linear, ReLU, LeakyReLU, Tanh, Sigmoid, Dropout, Sequential } from './nn/index.js';
+export { Module, Linear, ReLU, LeakyReLU, Tanh, Sigmoid, Dropout, Flatten, Reshape, Sequential, parameter, buffer } from './nn/index.js';
 export { Adam, SGD, StepDecay } from './optim/index.js';
+export { stateDict, loadStateDict, type NamedArray } from './nn/state.js';

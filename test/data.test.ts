@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ShapeError, ValueError } from '../src/errors.js';
-import { batches, filterDigits, mnist, permutation, shuffle, split, toSigned } from '../src/data/index.js';
+import { batches, filterDigits, permutation, shuffle, split, toSigned } from '../src/data/index.js';
+import { mnist } from '../src/data/mnist.js';
 import type { Digits } from '../src/data/index.js';
 
 // The package's raw JSON, read straight from disk: the independent answer mnist() is checked against.

@@ -3,7 +3,9 @@
  * work, deterministic test data, and an allclose check that reports the worst element.
  */
 import { expect } from 'vitest';
-import { init, gpu, backend, type Tensor } from '../src/index.js';
+import { gpu, backend, type Tensor } from '../src/index.js';
+// The Node entry's init: WebGPU comes from Dawn (with the SwiftShader fallback).
+import { init } from '../src/node.js';
 
 export type BackendName = 'cpu' | 'webgpu';
 export const BACKENDS: BackendName[] = ['cpu', 'webgpu'];

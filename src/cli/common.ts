@@ -2,7 +2,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { init, gpu, describeAdapter } from '../gpu/init.js';
+// The Node entry's init: it installs Dawn (the optional `webgpu` package) as the WebGPU source.
+import { init } from '../node.js';
+import { gpu, describeAdapter } from '../gpu/init.js';
 import { DeviceError, ValueError } from '../errors.js';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';

@@ -1,7 +1,10 @@
 /**
- * `init()`: picks the backend. WebGPU comes from `navigator.gpu` in a browser and from the
- * `webgpu` package (Dawn) in Node; where Node finds no hardware adapter it retries with
- * the SwiftShader ICD that Debian's chromium ships, as DESIGN.md describes.
+ * `init()`: picks the backend. WebGPU comes from `opts.gpu`, else from the default source
+ * that the Node entry installs (Dawn, see src/node.ts), else from `navigator.gpu`.
+ *
+ * This file is reached by every browser bundle, so it imports nothing from Node and knows
+ * nothing of Dawn or SwiftShader: that code lives in src/node.ts (`shadergrad/node`), which
+ * a browser app never imports.
  */
 import { CpuBackend } from '../cpu/backend.js';
 import { backend, hasBackend, setBackend } from '../context.js';
@@ -9,56 +12,46 @@ import { DeviceError, ValueError } from '../errors.js';
 import { GpuRuntime } from './runtime.js';
 import type { Backend } from '../backend.js';
 
+/** Anything that hands out WebGPU adapters: `navigator.gpu`, a Dawn instance in Node, a test double. */
+export type GpuSource = Pick<GPU, 'requestAdapter'>;
+
 export interface InitOptions {
   backend?: 'webgpu' | 'cpu';
   powerPreference?: GPUPowerPreference;
-  /** Print the chosen adapter (default true in Node, false in a browser). */
+  /** Print the chosen adapter to the console (default false; the Node entry's `init` defaults it to true). */
   verbose?: boolean;
+  /** Where WebGPU comes from, instead of `navigator.gpu` (or, in Node, the Dawn that `shadergrad/node` installs). */
+  gpu?: GpuSource;
 }
 
-export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+// Installed by the Node entry so that a plain `init()` in Node finds Dawn.
+let defaultGpu: GpuSource | null = null;
 
-// Dawn instances must outlive their devices; keep the one that gave us an adapter.
-let nodeGpu: GPU | null = null;
-
-async function createNodeGpu(): Promise<GPU | null> {
-  const spec = 'webgpu';
-  let mod: { create: (flags: string[]) => GPU; globals: object };
-  try {
-    mod = (await import(/* @vite-ignore */ spec)) as typeof mod;
-  } catch (e) {
-    throw new DeviceError(`WebGPU is not available: the \`webgpu\` package could not be loaded (${(e as Error).message})`);
-  }
-  Object.assign(globalThis, mod.globals);
-  return mod.create([]);
+/**
+ * Sets the WebGPU source that `init()` uses when `InitOptions.gpu` is not given (before
+ * `navigator.gpu`); `null` removes it. The Node entry installs Dawn here.
+ */
+export function setDefaultGpu(source: GpuSource | null): void {
+  defaultGpu = source;
 }
 
-async function requestAdapter(powerPreference: GPUPowerPreference | undefined): Promise<GPUAdapter> {
+function inNode(): boolean {
+  // Read through globalThis so that this file needs neither Node's types nor its globals.
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof proc?.versions?.node === 'string';
+}
+
+function gpuSource(opts: InitOptions): GpuSource {
+  if (opts.gpu) return opts.gpu;
+  if (defaultGpu) return defaultGpu;
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) {
-    if (!nav?.gpu) throw new DeviceError('WebGPU is not available in this browser (navigator.gpu is missing); try a recent Chrome or enable WebGPU');
-    const a = await nav.gpu.requestAdapter({ powerPreference });
-    if (!a) throw new DeviceError('WebGPU is available but no adapter was found (navigator.gpu.requestAdapter() returned null)');
-    return a;
-  }
-  nodeGpu ??= await createNodeGpu();
-  let adapter = await nodeGpu!.requestAdapter({ powerPreference });
-  if (!adapter && process.platform === 'linux' && !process.env.VK_ICD_FILENAMES) {
-    const { existsSync } = await import('node:fs');
-    if (existsSync(SWIFTSHADER_ICD)) {
-      process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-      nodeGpu = await createNodeGpu();
-      adapter = await nodeGpu!.requestAdapter({ powerPreference });
-    }
-  }
-  if (!adapter) {
+  if (nav?.gpu) return nav.gpu;
+  if (inNode()) {
     throw new DeviceError(
-      'WebGPU has no adapter in Node: no GPU driver was found and the SwiftShader fallback ' +
-        `(${SWIFTSHADER_ICD}, with the Vulkan loader libvulkan1) is missing; on Debian run \`apt-get install -y libvulkan1 chromium\``,
+      "WebGPU in Node needs Dawn, which the 'shadergrad' entry never loads: import { init } from 'shadergrad/node' instead (or pass init({ gpu }))",
     );
   }
-  return adapter;
+  throw new DeviceError('WebGPU is not available in this browser (navigator.gpu is missing); try a recent Chrome or enable WebGPU');
 }
 
 /** A one-line description of the adapter, e.g. `google swiftshader (SwiftShader driver 5.0.0)`. */
@@ -71,6 +64,8 @@ export function describeAdapter(info: GPUAdapterInfo | null): string {
 /**
  * Initialises shadergrad on `backend` ('webgpu' by default) and makes it current.
  * A previous WebGPU device is destroyed first, so `init()` also recovers from a lost device.
+ * Throws a `DeviceError` when there is no WebGPU or no adapter, a `ValueError` for an
+ * unknown backend.
  */
 export async function init(opts: InitOptions = {}): Promise<Backend> {
   const kind = opts.backend ?? 'webgpu';
@@ -81,7 +76,8 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
     setBackend(b);
     return b;
   }
-  const adapter = await requestAdapter(opts.powerPreference);
+  const adapter = await gpuSource(opts).requestAdapter({ powerPreference: opts.powerPreference });
+  if (!adapter) throw new DeviceError('WebGPU is available but no adapter was found (requestAdapter() returned null)');
   const device = await adapter.requestDevice({
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
@@ -92,8 +88,7 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
   const rt = new GpuRuntime(device, adapter.info ?? null);
   await rt.compileAll();
   setBackend(rt);
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (opts.verbose ?? (isNode && !process.env.VITEST)) console.error(`shadergrad: WebGPU on ${describeAdapter(rt.adapterInfo)}`);
+  if (opts.verbose) console.error(`shadergrad: WebGPU on ${describeAdapter(rt.adapterInfo)}`);
   return rt;
 }
 
