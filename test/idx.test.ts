@@ -61,6 +61,21 @@ describe('readIdx', () => {
     expect(f64.data[0]).toBe(0.1);
   });
 
+  it('reads a multi-member gzip file (RFC 1952 concatenated members) to the same array', () => {
+    const cut = 7;
+    const a = gzipSync(IMAGES.subarray(0, cut));
+    const b = gzipSync(IMAGES.subarray(cut));
+    const c = gzipSync(new Uint8Array(0));
+    const multi = new Uint8Array(a.length + b.length + c.length);
+    multi.set(a);
+    multi.set(b, a.length);
+    multi.set(c, a.length + b.length);
+    expect(readIdx(multi)).toEqual(readIdx(IMAGES));
+    const bad = multi.slice();
+    bad[a.length + b.length - 8] ^= 0xff;
+    expectFormatError(bad, /corrupt gzip \(member 2\): CRC-32 mismatch/);
+  });
+
   it('reads a gzipped file to the same array', () => {
     const a = readIdx(gzipSync(IMAGES));
     expect(a.shape).toEqual([3, 2, 2]);
@@ -109,11 +124,21 @@ describe('readIdx', () => {
       const gz = gzipSync(bytes(header(0x08, [100]), new Array(100).fill(7)));
       expectFormatError(gz.subarray(0, gz.length - 12), /corrupt gzip|gzip trailer/);
     });
-    it('gzip whose trailer claims a huge size', () => {
+    it('gzip whose trailer claims a huge size (never trusted for allocation)', () => {
       const gz = gzipSync(IMAGES);
       gz.set([0xff, 0xff, 0xff, 0xff], gz.length - 4);
-      expectFormatError(gz, /claims 4294967295 bytes uncompressed/);
+      expectFormatError(gz, /trailer says 4294967295 bytes but \d+ were inflated/);
     });
+    it('a gzip bomb: inflation stops at what the IDX header needs', () => {
+      // A 10-byte body followed by 16 MiB of zeros compresses to about 16 KiB.
+      const bomb = new Uint8Array(header(0x08, [10]).length + (16 << 20));
+      bomb.set(header(0x08, [10]));
+      const gz = gzipSync(bomb, { level: 9 });
+      expect(gz.length).toBeLessThan(200_000);
+      expectFormatError(gz, /inflates to more than the 18 bytes its content needs/);
+    });
+    it('a bad header inside gzip is reported as such, before inflating the rest', () =>
+      expectFormatError(gzipSync(bytes([0, 0, 0x42, 1, 0, 0, 0, 5], [1, 2, 3, 4, 5])), /unknown type code 0x42/));
     it('a malformed file inside a valid gzip', () =>
       expectFormatError(gzipSync(bytes(header(0x08, [5]), [1, 2])), /claims 5 bytes of data .* has 2/));
   });

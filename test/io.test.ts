@@ -112,6 +112,7 @@ describe('safetensors', () => {
     ['shorter than 8 bytes', new Uint8Array([1, 0, 0]), /too short/],
     ['header past end of file', stFile('{}', [], 500), /runs past the end/],
     ['header above the cap', (() => { const f = stFile('{}'); new DataView(f.buffer).setUint32(4, 1, true); return f; })(), /cap/],
+    ['a header length of 2^62, printed exactly', (() => { const f = stFile('{}'); new DataView(f.buffer).setBigUint64(0, 2n ** 62n, true); return f; })(), /header length 4611686018427387904 exceeds/],
     ['invalid UTF-8', (() => { const f = stFile('{"\u00e9":1}'); f[10] = 0xff; return f; })(), /UTF-8/],
     ['invalid JSON', stFile('{"w": '), /not valid JSON/],
     ['header not an object', stFile('[1,2]'), /must be a JSON object/],
@@ -131,8 +132,8 @@ describe('safetensors', () => {
     ['end before begin', stFile(W('{"dtype":"F32","shape":[0],"data_offsets":[8,0]}'), f32le([1, 2])), /end before/],
     ['truncated data', stFile(W(good), f32le([1]).slice(0, 4)), /run past the 4-byte data region/],
     ['byte length != prod(shape)*4', stFile(W('{"dtype":"F32","shape":[3],"data_offsets":[0,8]}'), f32le([1, 2])), /needs 12/],
-    ['overlapping tensors', stFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}', f32le([1, 2, 3])), /overlap/],
-    ['hole in the data', stFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', f32le([1, 2, 3])), /hole/],
+    ['overlapping tensors', stFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}', f32le([1, 2, 3])), /tensors "a" and "b" overlap/],
+    ['hole in the data', stFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', f32le([1, 2, 3])), 'safetensors: bytes 4..8 of the data region (between tensor "a" and tensor "b") belong to no tensor: is an entry missing from the header?'],
     ['trailing bytes', stFile(W(good), f32le([1, 2, 3])), /4 trailing bytes/],
   ];
   it.each(malformed)('refuses %s', (_, file, fragment) => {

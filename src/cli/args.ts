@@ -13,11 +13,24 @@ export type Flags = Record<string, FlagSpec>;
 /** Parses argv against `flags`; unknown flags and stray positionals are errors. */
 export function parse(cmd: string, argv: string[], flags: Flags): Record<string, string | boolean | undefined> {
   const options = Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, { type: v.type }]));
+  // `--steps -1` would be refused by parseArgs as ambiguous: join a negative number to its
+  // flag so the range check below can say what is wrong with the value.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (a.startsWith('--') && flags[a.slice(2)]?.type === 'string' && next !== undefined && /^-\d|^-\.\d|^-Infinity$/.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else args.push(a);
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
   } catch (e) {
-    throw new ValueError(`${cmd}: ${(e as Error).message.replace(/\. To specify.*$/s, '')}; see \`shadergrad ${cmd} --help\``);
+    // Node's messages run to three lines; the first sentence says what was wrong.
+    const first = (e as Error).message.split('\n')[0]!.replace(/\. This command.*$/, '').replace(/\.$/, '');
+    throw new ValueError(`${cmd}: ${first}; see \`shadergrad ${cmd} --help\``);
   }
   const out: Record<string, string | boolean | undefined> = {};
   for (const [k, spec] of Object.entries(flags)) out[k] = (parsed.values as Record<string, string | boolean | undefined>)[k] ?? spec.default;

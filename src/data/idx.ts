@@ -42,11 +42,48 @@ export const MAX_IDX_BYTES = 2 ** 31;
  * (trailing bytes) than the header says, and a corrupt gzip stream.
  */
 export function readIdx(bytes: Uint8Array): IdxArray {
-  // The IDX header is at most 4 + 4*255 bytes, so the cap on the inflated size is the body cap plus that.
-  const raw = isGzip(bytes) ? gunzipChecked(bytes, 'readIdx', MAX_IDX_BYTES + 1024) : bytes;
-  if (raw.length < 4) {
-    throw new FormatError(`readIdx: file is ${raw.length} bytes, too short for the 4-byte IDX magic`);
+  // Inflate no further than the header says the file needs, and never past the body cap
+  // plus the largest header: a gzip bomb stops after a few bytes too many.
+  const raw = isGzip(bytes)
+    ? gunzipChecked(bytes, 'readIdx', MAX_IDX_BYTES + 1024, (head) => {
+      const h = readHeader(head);
+      return h && h.headerBytes + h.bodyBytes;
+    })
+    : bytes;
+  const h = readHeader(raw);
+  if (!h) {
+    const need = raw.length < 4 ? 'the 4-byte IDX magic' : `the header of a ${raw[3]}-dimensional file (${4 + 4 * raw[3]!} bytes)`;
+    throw new FormatError(`readIdx: file is ${raw.length} bytes, too short for ${need}`);
   }
+  const { type, shape, headerBytes, bodyBytes } = h;
+  const have = raw.length - headerBytes;
+  if (have < bodyBytes) {
+    throw new FormatError(
+      `readIdx: header claims ${bodyBytes} bytes of data (${type.dtype} ${fmtShape(shape)}) but the file has ${have} (truncated)`,
+    );
+  }
+  if (have > bodyBytes) {
+    throw new FormatError(
+      `readIdx: ${have - bodyBytes} trailing bytes after the ${bodyBytes} bytes of data of ${type.dtype} ${fmtShape(shape)}`,
+    );
+  }
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  return { dtype: type.dtype, shape, data: decode(view, headerBytes, bodyBytes / type.size, type.dtype) };
+}
+
+interface IdxHeader {
+  type: { dtype: IdxDtype; size: number };
+  shape: number[];
+  headerBytes: number;
+  bodyBytes: number;
+}
+
+/**
+ * Parses the header at the start of `raw`: null while `raw` is too short to hold it, a
+ * `FormatError` for a bad magic, type code, rank or dimension, or a body over the cap.
+ */
+function readHeader(raw: Uint8Array): IdxHeader | null {
+  if (raw.length < 4) return null;
   if (raw[0] !== 0 || raw[1] !== 0) {
     throw new FormatError(
       `readIdx: bad magic: the first two bytes must be 0, got 0x${hex2(raw[0])} 0x${hex2(raw[1])} (not an IDX file)`,
@@ -61,11 +98,7 @@ export function readIdx(bytes: Uint8Array): IdxArray {
   const ndim = raw[3];
   if (ndim === 0) throw new FormatError('readIdx: header has 0 dimensions');
   const headerBytes = 4 + 4 * ndim;
-  if (raw.length < headerBytes) {
-    throw new FormatError(
-      `readIdx: file is ${raw.length} bytes, too short for the header of a ${ndim}-dimensional file (${headerBytes} bytes)`,
-    );
-  }
+  if (raw.length < headerBytes) return null;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const shape: number[] = [];
   let bodyBytes = type.size;
@@ -82,18 +115,7 @@ export function readIdx(bytes: Uint8Array): IdxArray {
       );
     }
   }
-  const have = raw.length - headerBytes;
-  if (have < bodyBytes) {
-    throw new FormatError(
-      `readIdx: header claims ${bodyBytes} bytes of data (${type.dtype} ${fmtShape(shape)}) but the file has ${have} (truncated)`,
-    );
-  }
-  if (have > bodyBytes) {
-    throw new FormatError(
-      `readIdx: ${have - bodyBytes} trailing bytes after the ${bodyBytes} bytes of data of ${type.dtype} ${fmtShape(shape)}`,
-    );
-  }
-  return { dtype: type.dtype, shape, data: decode(view, headerBytes, bodyBytes / type.size, type.dtype) };
+  return { type, shape, headerBytes, bodyBytes };
 }
 
 /** Copy the big-endian body into a fresh native typed array (never a view of the input). */

@@ -127,10 +127,12 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     throw new FormatError(`safetensors: file is ${bytes.length} bytes, too short for the 8-byte header length`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
-  if (headerLen > MAX_HEADER_BYTES) {
-    throw new FormatError(`safetensors: header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte cap`);
+  // Read as a BigInt so a hostile length prints exactly (2^62, not 4611686018427388000).
+  const rawLen = view.getBigUint64(0, true);
+  if (rawLen > BigInt(MAX_HEADER_BYTES)) {
+    throw new FormatError(`safetensors: header length ${rawLen} exceeds the ${MAX_HEADER_BYTES}-byte cap`);
   }
+  const headerLen = Number(rawLen);
   if (8 + headerLen > bytes.length) {
     throw new FormatError(
       `safetensors: header length ${headerLen} runs past the end of the ${bytes.length}-byte file (truncated?)`,
@@ -236,13 +238,15 @@ function checkTiling(entries: Entry[], dataLen: number): void {
       );
     }
     if (e.begin > pos) {
-      throw new FormatError(`safetensors: hole in the data region: bytes ${pos}..${e.begin} belong to no tensor`);
+      const where = prev ? `between tensor "${prev.name}" and tensor "${e.name}"` : `before tensor "${e.name}"`;
+      throw new FormatError(`safetensors: bytes ${pos}..${e.begin} of the data region (${where}) belong to no tensor: is an entry missing from the header?`);
     }
     pos = e.end;
     prev = e;
   }
   if (pos !== dataLen) {
-    throw new FormatError(`safetensors: ${dataLen - pos} trailing bytes after the last tensor (data region is ${dataLen} bytes, tensors cover ${pos})`);
+    const last = prev ? ` "${prev.name}"` : '';
+    throw new FormatError(`safetensors: ${dataLen - pos} trailing bytes after the last tensor${last} (data region is ${dataLen} bytes, tensors cover ${pos}): is an entry missing from the header?`);
   }
 }
 
