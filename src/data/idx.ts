@@ -118,34 +118,24 @@ function readHeader(raw: Uint8Array): IdxHeader | null {
   return { type, shape, headerBytes, bodyBytes };
 }
 
+/** How each multi-byte type is read from a big-endian DataView into its native array. */
+const READERS = {
+  i16: (v: DataView, o: number) => v.getInt16(o, false),
+  i32: (v: DataView, o: number) => v.getInt32(o, false),
+  f32: (v: DataView, o: number) => v.getFloat32(o, false),
+  f64: (v: DataView, o: number) => v.getFloat64(o, false),
+} as const;
+const ARRAYS = { i16: Int16Array, i32: Int32Array, f32: Float32Array, f64: Float64Array } as const;
+
 /** Copy the big-endian body into a fresh native typed array (never a view of the input). */
 function decode(view: DataView, off: number, count: number, dtype: IdxDtype): IdxArray['data'] {
-  switch (dtype) {
-    case 'u8':
-      return new Uint8Array(view.buffer, view.byteOffset + off, count).slice();
-    case 'i8':
-      return new Int8Array(view.buffer, view.byteOffset + off, count).slice();
-    case 'i16': {
-      const out = new Int16Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt16(off + 2 * i, false);
-      return out;
-    }
-    case 'i32': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt32(off + 4 * i, false);
-      return out;
-    }
-    case 'f32': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(off + 4 * i, false);
-      return out;
-    }
-    case 'f64': {
-      const out = new Float64Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat64(off + 8 * i, false);
-      return out;
-    }
-  }
+  if (dtype === 'u8') return new Uint8Array(view.buffer, view.byteOffset + off, count).slice();
+  if (dtype === 'i8') return new Int8Array(view.buffer, view.byteOffset + off, count).slice();
+  const out = new ARRAYS[dtype](count);
+  const read = READERS[dtype];
+  const size = out.BYTES_PER_ELEMENT;
+  for (let i = 0; i < count; i++) out[i] = read(view, off + size * i);
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { matmul, type Activation } from '../ops/matmul.js';
 import { dropout, type Generator } from '../ops/random.js';
 import { flatten, reshape } from '../ops/shape.js';
-import { leakyRelu, relu, sigmoid, tanh } from '../ops/unary.js';
+import { unary } from '../ops/unary.js';
 import type { Tensor } from '../tensor.js';
 import { initBias, initWeight, type InitScheme } from './init.js';
 import { Module, parameter } from './module.js';
@@ -43,15 +43,17 @@ export class Linear extends Module {
 
 /** An activation module that a preceding Linear can fuse into its epilogue. */
 export abstract class ActivationModule extends Module {
-  abstract readonly epilogue: Activation;
+  abstract readonly epilogue: Exclude<Activation, 'none'>;
   readonly alpha: number = 0;
+
+  /** The activation as its own elementwise op (the unary row of the same name). */
+  forward(x: Tensor): Tensor {
+    return unary(this.epilogue, x, this.alpha);
+  }
 }
 
 export class ReLU extends ActivationModule {
   readonly epilogue = 'relu' as const;
-  forward(x: Tensor): Tensor {
-    return relu(x);
-  }
 }
 
 export class LeakyReLU extends ActivationModule {
@@ -62,23 +64,14 @@ export class LeakyReLU extends ActivationModule {
     if (!(alpha >= 0 && alpha < 1)) throw new ValueError(`LeakyReLU: alpha must be in [0, 1), got ${alpha}`);
     this.alpha = alpha;
   }
-  forward(x: Tensor): Tensor {
-    return leakyRelu(x, this.alpha);
-  }
 }
 
 export class Tanh extends ActivationModule {
   readonly epilogue = 'tanh' as const;
-  forward(x: Tensor): Tensor {
-    return tanh(x);
-  }
 }
 
 export class Sigmoid extends ActivationModule {
   readonly epilogue = 'sigmoid' as const;
-  forward(x: Tensor): Tensor {
-    return sigmoid(x);
-  }
 }
 
 /** Inverted dropout while training, identity in eval mode (torch.nn.Dropout). */

@@ -20,32 +20,26 @@ export abstract class Module {
     return Object.entries(this).filter((e): e is [string, Module] => e[1] instanceof Module);
   }
 
-  /** This module's own parameters by field name. */
-  protected ownParameters(): [string, Tensor][] {
-    return Object.entries(this).filter((e): e is [string, Tensor] => e[1] instanceof Tensor && PARAMETERS.has(e[1]));
-  }
-
-  /** This module's own buffers by field name. */
-  protected ownBuffers(): [string, Tensor][] {
-    return Object.entries(this).filter((e): e is [string, Tensor] => e[1] instanceof Tensor && BUFFERS.has(e[1]));
-  }
-
-  /** Every buffer with its dotted path (`1.running_mean`), in a stable order. */
-  namedBuffers(prefix = ''): [string, Tensor][] {
-    const out: [string, Tensor][] = this.ownBuffers().map(([n, b]) => [prefix + n, b]);
-    for (const [name, child] of this.namedChildren()) out.push(...child.namedBuffers(`${prefix}${name}.`));
+  /** Tensors of `set` in this module's fields and its children's, by dotted path, in a stable order. */
+  private named(set: WeakSet<Tensor>, prefix: string): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, v] of Object.entries(this)) if (v instanceof Tensor && set.has(v)) out.push([prefix + n, v]);
+    for (const [name, child] of this.namedChildren()) out.push(...child.named(set, `${prefix}${name}.`));
     return out;
+  }
+
+  /** Every buffer with its dotted path (`1.running_mean`). */
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    return this.named(BUFFERS, prefix);
   }
 
   buffers(): Tensor[] {
     return this.namedBuffers().map(([, b]) => b);
   }
 
-  /** Every parameter with its dotted path, in a stable order. */
+  /** Every parameter with its dotted path (`0.weight`). */
   namedParameters(prefix = ''): [string, Tensor][] {
-    const out: [string, Tensor][] = this.ownParameters().map(([n, p]) => [prefix + n, p]);
-    for (const [name, child] of this.namedChildren()) out.push(...child.namedParameters(`${prefix}${name}.`));
-    return out;
+    return this.named(PARAMETERS, prefix);
   }
 
   parameters(): Tensor[] {
