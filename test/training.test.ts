@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Adam, Dropout, Generator, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh, gpu, memory, scope, tensor } from '../src/index.js';
 import { MLP_IN as IN, iteration, mlp } from './fixtures.js';
+import { bucketBytes } from '../src/gpu/pool.js';
 import { BACKENDS, randomArray, run, skipReason } from './helpers.js';
 
 async function losses(bk: 'cpu' | 'webgpu', steps: number): Promise<number[]> {
@@ -48,6 +49,7 @@ describe.skipIf(skipReason('webgpu'))('training on both backends', () => {
 
   it('the pool stops growing: bytes and buffers flat from iteration 10 to 500', async () => {
     await run('webgpu', async () => {
+      const before = memory();
       const model = mlp(5);
       const opt = new Adam(model.parameters(), { lr: 0.01 });
       let at10 = memory();
@@ -62,6 +64,11 @@ describe.skipIf(skipReason('webgpu'))('training on both backends', () => {
       expect(at500.bytesInUse + at500.bytesPooled).toBe(at10.bytesInUse + at10.bytesPooled);
       expect(at500.buffersCreated).toBe(at10.buffersCreated);
       expect(at500.bytesInUse).toBe(at10.bytesInUse);
+      // Between iterations nothing is alive but Adam's arena: weights, grads, m and v, each
+      // one pooled buffer of the bucket that holds the aligned parameter count.
+      const arena = 4 * bucketBytes(opt.arena.total * 4);
+      console.log(`in use between iterations: ${at10.bytesInUse - before.bytesInUse} bytes (the arena: 4 x ${arena / 4}); pool grew by ${at10.buffersCreated - before.buffersCreated} buffers, ${at10.bytesPooled - before.bytesPooled} bytes pooled`);
+      expect(at10.bytesInUse - before.bytesInUse).toBe(arena);
     });
   });
 });
