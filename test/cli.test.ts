@@ -1,11 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/gan/checkpoint.js';
 import { decodeNpy } from '../src/io/npy.js';
 import { CLASSIFIER_PATH } from '../src/cli/common.js';
+import { PRESETS } from '../src/gan/models.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shadergrad-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -201,7 +203,7 @@ describe('shadergrad CLI', () => {
     [['train', '--steps', 'abc'], /--steps must be an integer in \[1, 10000000\], got "abc"/],
     [['train', '--digits', '3,3'], /--digits repeats a digit: 3,3/],
     [['train', '--digits', '12'], /--digits must be digits 0-9/],
-    [['train', '--lr=-1'], /--lr must be a number in \(0, 10\], got "-1"/],
+    [['train', '--lr=-1'], /--lr must be a number in \(0, 10\), got "-1"/],
     [['train', '--model', 'huge'], /--model must be one of mlp-small, mlp-large, got "huge"/],
     [['train', '--loss', 'wasserstein'], /--loss must be one of nonsaturating, minimax/],
     [['train', '--bogus', '1'], /Unknown option '--bogus'/],
@@ -220,6 +222,99 @@ describe('shadergrad CLI', () => {
       const r = cli(c, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(new RegExp(`shadergrad ${c}:`));
+      expect(r.out).toMatch(/--verbose\s+print the stack trace/);
     }
+    const train = cli('train', '--help').out;
+    expect(train).toMatch(/--images <value>\s+train on this IDX images file/);
+    expect(train).toMatch(/The sample metrics are then skipped/);
+    expect(train).toMatch(/--labels <value>\s+the IDX labels file/);
+  });
+
+  it('resuming an mlp-large checkpoint without --model keeps mlp-large: printed and in the new checkpoint', () => {
+    const large = join(dir, 'large');
+    const first = cli('train', ...TINY, '--steps', '2', '--model', 'mlp-large', '--out', large);
+    expect(first.code, first.err).toBe(0);
+    const again = join(dir, 'large-resumed');
+    const r = cli('train', ...TINY, '--steps', '4', '--resume', join(large, 'checkpoint.safetensors'), '--out', again);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`training mlp-large on digits 3 (822 real images) for 2 steps (resuming at step 2) -> ${again}`);
+    const ck = readCheckpoint(new Uint8Array(readFileSync(join(again, 'checkpoint.safetensors'))));
+    expect(ck.metadata.model).toBe('mlp-large');
+    expect(ck.state.step).toBe(4);
+    expect(ck.config).toEqual(PRESETS['mlp-large']);
+    expect(ck.tensors['generator.2.weight']!.shape).toEqual([560, 200]);
+    // A --model that disagrees with the checkpoint is named and ignored.
+    const other = cli('train', ...TINY, '--steps', '4', '--model', 'mlp-small', '--resume', join(large, 'checkpoint.safetensors'), '--out', join(dir, 'large-other'));
+    expect(other.code, other.err).toBe(0);
+    expect(other.err).toContain("train: --model mlp-small is ignored: the checkpoint's model is mlp-large\n");
+  });
+
+  it('a run started in a folder removes the temporary files a killed run left there, and only those', () => {
+    const out = join(dir, 'stale');
+    mkdirSync(out, { recursive: true });
+    // pid 2^30 is above Linux's pid_max: no such process. Our own pid is alive.
+    const dead = `.checkpoint.safetensors.${2 ** 30}.deadbeef.tmp`;
+    const live = `.checkpoint.safetensors.${process.pid}.0badf00d.tmp`;
+    const foreign = `.notes.txt.${2 ** 30}.deadbeef.tmp`;
+    for (const f of [dead, live, foreign]) writeFileSync(join(out, f), 'x');
+    expect(cli('train', ...TINY, '--out', out).code).toBe(0);
+    const left = readdirSync(out).filter((f) => f.endsWith('.tmp')).sort();
+    expect(left).toEqual([live, foreign].sort());
+  });
+});
+
+/** An IDX file: type 0x08 (u8), these dimensions and bytes. */
+function idx(dims: number[], body: Uint8Array): Buffer {
+  const head = Buffer.alloc(4 + 4 * dims.length);
+  head[2] = 0x08;
+  head[3] = dims.length;
+  dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([head, Buffer.from(body)]);
+}
+
+describe('shadergrad train --images --labels (IDX files of your own)', () => {
+  // 60 images of 28x28 with labels 0..9 (six of each), pixels a fixed pattern; images gzipped, labels raw.
+  const images = join(dir, 'my-images-idx3-ubyte.gz');
+  const labels = join(dir, 'my-labels-idx1-ubyte');
+  writeFileSync(images, gzipSync(idx([60, 28, 28], new Uint8Array(60 * 784).map((_, i) => (i * 31 + (i >> 9)) % 256))));
+  writeFileSync(labels, idx([60], new Uint8Array(60).map((_, i) => i % 10)));
+  const files = ['--images', images, '--labels', labels];
+  const RUN = ['--batch', '8', '--sample-every', '2', '--backend', 'cpu', '--quiet'];
+
+  it('trains on the files, filtered by --digits, records them, and skips the digit metrics saying why', () => {
+    const out = join(dir, 'idx-run');
+    const r = cli('train', ...RUN, '--steps', '3', ...files, '--digits', '1,2', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`training mlp-small on labels 1,2 of ${images} (12 images) for 3 steps -> ${out}\n`);
+    const ckPath = join(out, 'checkpoint.safetensors');
+    expect(r.err).toContain(`not scoring the samples: the classifier's metrics compare them with the built-in MNIST digits, and this run trained on ${images} (if those are MNIST digits, \`shadergrad eval --checkpoint ${ckPath}\` scores them)\n`);
+    expect(r.out).toBe('');
+    expect(existsSync(join(out, 'metrics.json'))).toBe(false);
+    const ck = readCheckpoint(new Uint8Array(readFileSync(ckPath)));
+    expect(ck.metadata).toMatchObject({ data: 'idx', images, labels, digits: '1,2', model: 'mlp-small' });
+    expect(logOf(out).map((l) => l.step)).toEqual([1, 2, 3]);
+  });
+
+  it('a resumed run finds the files in the checkpoint, and equals an uninterrupted run', () => {
+    const whole = join(dir, 'idx-whole');
+    const part = join(dir, 'idx-part');
+    expect(cli('train', ...RUN, '--eval-samples', '0', '--steps', '6', ...files, '--digits', 'all', '--out', whole).code).toBe(0);
+    expect(cli('train', ...RUN, '--eval-samples', '0', '--steps', '3', ...files, '--digits', 'all', '--out', part).code).toBe(0);
+    const r = cli('train', ...RUN, '--eval-samples', '0', '--steps', '6', '--resume', join(part, 'checkpoint.safetensors'), '--out', part);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`training mlp-small on labels 0,1,2,3,4,5,6,7,8,9 of ${images} (60 images) for 3 steps (resuming at step 3) -> ${part}`);
+    expect(logOf(part)).toEqual(logOf(whole));
+  });
+
+  // Debian's dataset-fashion-mnist package installs the original gzipped IDX files here.
+  const FASHION = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+  const hasFashion = existsSync(join(FASHION, 'train-images-idx3-ubyte.gz'));
+  it.skipIf(!hasFashion)(`Fashion-MNIST from ${FASHION}${hasFashion ? '' : ' (skipped: dataset-fashion-mnist is not installed)'}: class 7 is 6000 of the 60,000 images`, () => {
+    const out = join(dir, 'fashion');
+    const fi = join(FASHION, 'train-images-idx3-ubyte.gz');
+    const r = cli('train', ...RUN, '--steps', '2', '--images', fi, '--labels', join(FASHION, 'train-labels-idx1-ubyte.gz'), '--digits', '7', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`training mlp-small on labels 7 of ${fi} (6000 images) for 2 steps -> ${out}\n`);
+    expect(readCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoint.safetensors')))).metadata.images).toBe(fi);
   });
 });

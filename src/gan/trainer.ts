@@ -69,19 +69,59 @@ export interface TrainerState {
   optD: { t: number; lr: number };
 }
 
+/** A range of numbers: [min, max], either end open where said, integers only where said. */
+export interface Limit {
+  min: number;
+  max: number;
+  integer?: boolean;
+  minOpen?: boolean;
+  maxOpen?: boolean;
+}
+
+/**
+ * The ranges `checkOptions` accepts: the one source of the numbers, which the CLI's flags
+ * use too (so a flag the CLI accepts is never refused by the trainer afterwards).
+ */
+export const OPTION_LIMITS = {
+  batchSize: { min: 1, max: 65536, integer: true },
+  k: { min: 1, max: 100, integer: true },
+  seed: { min: 0, max: 2 ** 32 - 1, integer: true },
+  fixedSamples: { min: 1, max: 1024, integer: true },
+  lr: { min: 0, max: 10, minOpen: true, maxOpen: true },
+  beta: { min: 0, max: 1, maxOpen: true },
+  momentum: { min: 0, max: 1, maxOpen: true },
+  decay: { min: 0, max: 1000 },
+} as const satisfies Record<string, Limit>;
+
+/** `[1, 65536]`, `(0, 10)`: a limit as a range. */
+export function fmtLimit(l: Limit): string {
+  return `${l.minOpen ? '(' : '['}${l.min}, ${l.max}${l.maxOpen ? ')' : ']'}`;
+}
+
+/** True when `v` is a finite number in the limit's range (and an integer where it must be). */
+export function withinLimit(v: number, l: Limit): boolean {
+  if (typeof v !== 'number' || !Number.isFinite(v) || (l.integer && !Number.isInteger(v))) return false;
+  return (l.minOpen ? v > l.min : v >= l.min) && (l.maxOpen ? v < l.max : v <= l.max);
+}
+
 /** Validates training options (from flags or a checkpoint) and returns a clean copy. */
 export function checkOptions(o: TrainOptions): TrainOptions {
-  const int = (n: string, v: number, lo: number, hi: number) => {
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new ValueError(`train: ${n} must be an integer in [${lo}, ${hi}], got ${v}`);
+  const check = (name: string, v: number, l: Limit) => {
+    if (!withinLimit(v, l)) throw new ValueError(`train: ${name} must be ${l.integer ? 'an integer' : 'a number'} in ${fmtLimit(l)}, got ${v}`);
   };
-  int('batchSize', o.batchSize, 1, 65536);
-  int('k', o.k, 1, 100);
-  int('seed', o.seed, 0, 2 ** 32 - 1);
-  int('fixedSamples', o.fixedSamples, 1, 1024);
+  const L = OPTION_LIMITS;
+  check('batchSize', o.batchSize, L.batchSize);
+  check('k', o.k, L.k);
+  check('seed', o.seed, L.seed);
+  check('fixedSamples', o.fixedSamples, L.fixedSamples);
   if (o.loss !== 'nonsaturating' && o.loss !== 'minimax') throw new ValueError(`train: loss must be nonsaturating or minimax, got ${JSON.stringify(o.loss)}`);
   if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw new ValueError(`train: optimizer must be adam or sgd, got ${JSON.stringify(o.optimizer)}`);
-  if (!(o.lr > 0 && o.lr < 10)) throw new ValueError(`train: lr must be in (0, 10), got ${o.lr}`);
-  if (!(o.decay >= 0 && Number.isFinite(o.decay))) throw new ValueError(`train: decay must be a finite number >= 0, got ${o.decay}`);
+  check('lr', o.lr, L.lr);
+  if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new ValueError(`train: betas must be two numbers, got ${JSON.stringify(o.betas)}`);
+  check('betas[0]', o.betas[0], L.beta);
+  check('betas[1]', o.betas[1], L.beta);
+  check('momentum', o.momentum, L.momentum);
+  check('decay', o.decay, L.decay);
   return { ...o, betas: [...o.betas] as [number, number] };
 }
 
