@@ -19,6 +19,6 @@ export { ShapeError, ValueError, DeviceError, FormatError, StateError } from './
 export { flush, memory } from './runtime-api.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-export { Module, Linear, ReLU, LeakyReLU, Tanh, Sigmoid, Dropout, Flatten, Reshape, Sequential, parameter, buffer } from './nn/index.js';
+export { Module, Linear, ReLU, LeakyReLU, Tanh, Sigmoid, Dropout, Flatten, Reshape, Sequential, Conv2d, ConvTranspose2d, BatchNorm2d, AvgPool2d, MaxPool2d, parameter, buffer } from './nn/index.js';
 export { Adam, SGD, StepDecay } from './optim/index.js';
 export { stateDict, loadStateDict, type NamedArray } from './nn/state.js';

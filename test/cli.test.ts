@@ -204,7 +204,7 @@ describe('shadergrad CLI', () => {
     [['train', '--digits', '3,3'], /--digits repeats a digit: 3,3/],
     [['train', '--digits', '12'], /--digits must be digits 0-9/],
     [['train', '--lr=-1'], /--lr must be a number in \(0, 10\), got "-1"/],
-    [['train', '--model', 'huge'], /--model must be one of mlp-small, mlp-large, got "huge"/],
+    [['train', '--model', 'huge'], /--model must be one of mlp-small, mlp-large, dcgan, got "huge"/],
     [['train', '--loss', 'wasserstein'], /--loss must be one of nonsaturating, minimax/],
     [['train', '--bogus', '1'], /Unknown option '--bogus'/],
     [['sample', '--checkpoint', '/nonexistent.safetensors', '--out', 'x.npy'], /cannot read \/nonexistent.safetensors: no such file/],

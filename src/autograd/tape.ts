@@ -15,6 +15,8 @@ export const OP_NAMES = [
   'neg', 'exp', 'log', 'sqrt', 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'addScalar', 'mulScalar', 'maxScalar', 'abs', 'square',
   'add', 'sub', 'mul', 'div', 'maximum', 'bceLogits', 'first',
   'sum', 'mean', 'reshape', 'concat', 'slice', 'dropout',
+  'batchNorm2d', 'avgPool2d', 'maxPool2d', 'permute',
+  'conv2d', 'convTranspose2d',
 ] as const;
 
 export type OpName = (typeof OP_NAMES)[number];

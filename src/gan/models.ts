@@ -5,7 +5,7 @@
  * D maps images [B, C, H, W] to logits [B, 1]. Adding a model kind is one more member of
  * the union and one more row of the table.
  *
- * The MLP GAN of the NumPy tutorials (DESIGN.md): G z -> hidden ReLU layers -> C*H*W tanh
+ * The MLP GAN of the NumPy tutorials (docs/DESIGN.md): G z -> hidden ReLU layers -> C*H*W tanh
  * -> Reshape(C, H, W); D Flatten -> hidden LeakyReLU layers (optional dropout, as in
  * Goodfellow et al. 2014) -> 1 logit. Sizes are config; presets give the tutorial's networks.
  */
@@ -14,6 +14,7 @@ import type { Generator } from '../ops/random.js';
 import { Dropout, Flatten, LeakyReLU, Linear, ReLU, Reshape, Sequential, Tanh } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import type { InitScheme } from '../nn/init.js';
+import { buildDcgan, checkDcgan, DCGAN_MNIST, type DcganConfig } from './dcgan.js';
 
 /** An image shape: channels, height, width. */
 export type ImageShape = [number, number, number];
@@ -32,8 +33,9 @@ export interface MlpGanConfig {
   init: InitScheme;
 }
 
-/** Every model kind's config; the DCGAN joins as `| DcganConfig`. */
-export type GanConfig = MlpGanConfig;
+/** Every model kind's config. */
+export type GanConfig = MlpGanConfig | DcganConfig;
+export type { DcganConfig } from './dcgan.js';
 export type ModelKind = GanConfig['kind'];
 
 /** A generator and its discriminator. */
@@ -102,6 +104,7 @@ export const MODEL_KINDS: { [K in ModelKind]: ModelKindSpec<Extract<GanConfig, {
       return { G, D: mlpDiscriminator(c, init, dropout) };
     },
   },
+  dcgan: { check: checkDcgan, build: (c, init) => buildDcgan(c, init) },
 };
 
 /** The presets the CLI's --model offers. */
@@ -110,6 +113,8 @@ export const PRESETS = {
   'mlp-small': { kind: 'mlp', zDim: 100, gHidden: [128], dHidden: [128], imageShape: [1, 28, 28], dAlpha: 0.01, dDropout: 0, init: 'xavier' },
   // Its larger variant: two hidden layers.
   'mlp-large': { kind: 'mlp', zDim: 100, gHidden: [200, 560], dHidden: [560, 200], imageShape: [1, 28, 28], dAlpha: 0.01, dDropout: 0, init: 'xavier' },
+  // The TensorFlow tutorial's DCGAN (src/gan/dcgan.ts).
+  dcgan: DCGAN_MNIST,
 } satisfies Record<string, GanConfig>;
 
 export type PresetName = keyof typeof PRESETS;

@@ -14,10 +14,20 @@ export interface LinearOptions {
   generator?: Generator;
   /** Slope of the leaky ReLU that follows, for He init. */
   alpha?: number;
+  /** std of the 'normal' and 'truncated' schemes. */
+  std?: number;
+}
+
+/**
+ * A layer whose op can apply an activation in its own write (matmul, conv): Sequential
+ * fuses it with an activation module that follows.
+ */
+export abstract class FusingLayer extends Module {
+  abstract override forward(x: Tensor, activation?: Activation, alpha?: number): Tensor;
 }
 
 /** y = x W^T + b with W of shape [out, in] (torch.nn.Linear). */
-export class Linear extends Module {
+export class Linear extends FusingLayer {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
@@ -27,7 +37,7 @@ export class Linear extends Module {
       if (!Number.isInteger(v) || v <= 0) throw new ValueError(`Linear: ${n} must be a positive integer, got ${v}`);
     }
     const scheme = opts.init ?? 'pytorch';
-    const io = { ...(opts.generator ? { generator: opts.generator } : {}), ...(opts.alpha !== undefined ? { alpha: opts.alpha } : {}) };
+    const io = { generator: opts.generator, alpha: opts.alpha, std: opts.std };
     this.weight = parameter(initWeight([outFeatures, inFeatures], scheme, io));
     this.bias = opts.bias === false ? null : parameter(initBias(outFeatures, inFeatures, scheme, io));
   }
@@ -115,7 +125,7 @@ export class Reshape extends Module {
   }
 }
 
-/** Modules applied in order; a Linear followed by an activation runs as one fused matmul. */
+/** Modules applied in order; a Linear or conv followed by an activation runs as one fused op. */
 export class Sequential extends Module {
   readonly layers: Module[];
 
@@ -134,7 +144,7 @@ export class Sequential extends Module {
       const layer = this.layers[i]!;
       const next = this.layers[i + 1];
       let out: Tensor;
-      if (layer instanceof Linear && next instanceof ActivationModule) {
+      if (layer instanceof FusingLayer && next instanceof ActivationModule) {
         out = layer.forward(h, next.epilogue, next.alpha);
         i++;
       } else {

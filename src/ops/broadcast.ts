@@ -69,10 +69,12 @@ function plan(a: Shape, b: Shape, out: Shape): cpu.Broadcast | null {
   return { shape: [...out], sa: broadcastStrides(a, out), sb: broadcastStrides(b, out) };
 }
 
-function launch(k: typeof forwardK, name: BinaryName, a: Tensor, b: Tensor | null, g: Tensor | null, out: Tensor, side: number): void {
+function launch(
+  k: typeof forwardK, name: BinaryName, a: Tensor, b: Tensor | null, g: Tensor | null, out: Tensor, side: number,
+  bc = plan(a.shape, b ? b.shape : out.shape, out.shape),
+): void {
   const rt = out.backend;
   if (!isGpu(rt)) return;
-  const bc = plan(a.shape, b ? b.shape : out.shape, out.shape);
   rt.dispatch(k, {
     bindings: { a: gs(a), b: b && gs(b), g: g && gs(g), out: gs(out) },
     params: bc ? { n: out.size, rank: bc.shape.length, shape: pad8(bc.shape), sa: pad8(bc.sa), sb: pad8(bc.sb) } : { n: out.size },
@@ -94,6 +96,20 @@ export function binaryRaw(name: BinaryName, a: Tensor, b: Tensor | null, outShap
 /** A copy of `x` broadcast to `shape` (torch.expand, materialised), not recorded. */
 export function expand(x: Tensor, shape: Shape): Tensor {
   return binaryRaw('first', x, null, shape);
+}
+
+/**
+ * out[i] = x[sum over d of idx_d(i) * xStrides[d]], idx(i) being i's multi-index in
+ * `outShape`: a gather from x by arbitrary strides (a transpose or permute is one), run
+ * by the broadcasting walk of the 'first' row, which already reads a at any strides. Not
+ * recorded.
+ */
+export function stridedCopy(x: Tensor, outShape: Shape, xStrides: readonly number[]): Tensor {
+  const out = empty(outShape, x.backend);
+  const bc = { shape: [...outShape], sa: [...xStrides], sb: outShape.map(() => 0) };
+  if (isGpu(x.backend)) launch(forwardK, 'first', x, null, null, out, 0, bc);
+  else cpu.binary(BINARY.first.f, arr(x), arr(x), arr(out), out.size, bc);
+  return out;
 }
 
 /** g * d(op)/d(side) at the broadcast output shape, not recorded. */

@@ -30,7 +30,13 @@ export interface MatmulOptions {
 
 const matmulK = kernel({ shader: 'matmul' });
 /** ACT override values: positions in ACTIVATIONS, the arms of `activate` in lib/activations.wgsl. */
-const ACT_CODE = opCodes(ACTIVATIONS);
+export const ACT_CODE = opCodes(ACTIVATIONS);
+
+/** Checks a fused epilogue's activation and leakyRelu slope (matmul's, the convolutions'). */
+export function checkActivation(op: string, activation: Activation, alpha: number): void {
+  if (!Object.hasOwn(ACT_CODE, activation)) throw new ValueError(`${op}: unknown activation ${JSON.stringify(activation)}`);
+  if (activation === 'leakyRelu' && !(alpha >= 0 && alpha < 1)) throw new ValueError(`${op}: leakyRelu alpha must be in [0, 1), got ${alpha}`);
+}
 
 /** [M, K, N] of op(A) op(B), or a ShapeError naming both shapes. */
 export function matmulShape(a: Tensor, b: Tensor, transA: boolean, transB: boolean): [number, number, number] {
@@ -51,8 +57,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const bk = backendOf('matmul', a, b, ...(bias ? [bias] : []));
   const [M, K, N] = matmulShape(a, b, transA, transB);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== N)) throw new ShapeError(`matmul: bias must have shape [${N}], got ${fmtShape(bias.shape)}`);
-  if (!Object.hasOwn(ACT_CODE, activation)) throw new ValueError(`matmul: unknown activation ${JSON.stringify(activation)}`);
-  if (activation === 'leakyRelu' && !(alpha >= 0 && alpha < 1)) throw new ValueError(`matmul: leakyRelu alpha must be in [0, 1), got ${alpha}`);
+  checkActivation('matmul', activation, alpha);
   const out = empty([M, N], bk);
   if (isGpu(bk)) {
     const tile = opts.tile ?? (Math.ceil(M / 64) * Math.ceil(N / 64) >= 16 ? 64 : 32);

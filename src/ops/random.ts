@@ -92,6 +92,33 @@ export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: 
   return draw(shape, randK, low, high, 1, opts.generator ?? defaultGen, 'rand');
 }
 
+/**
+ * Normal samples N(0, std^2) truncated at two standard deviations (TensorFlow's
+ * truncated_normal initialiser): draws beyond 2 std are drawn again. Drawn on the host
+ * with the CPU reference of the generator, then uploaded, so every backend gets the same
+ * values; meant for initialisation, not for per-step noise.
+ */
+export function truncatedNormal(shape: Shape, opts: RandomOptions & { std?: number } = {}): Tensor {
+  const { std = 1 } = opts;
+  if (!(std >= 0) || !Number.isFinite(std)) throw new ValueError(`truncatedNormal: std must be a finite number >= 0, got ${std}`);
+  checkShape('truncatedNormal', shape);
+  const gen = opts.generator ?? defaultGen;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float64Array(n);
+  let filled = 0;
+  while (filled < n) {
+    // 95.4% of draws land within 2 std, so a round of n - filled + 16 rarely needs a second.
+    const m = n - filled + 16;
+    const draws = new Float64Array(m);
+    const { key, offset } = gen.take(2 * m);
+    cpu.randn(draws, m, key, offset, 0, 1);
+    for (let i = 0; i < m && filled < n; i++) if (Math.abs(draws[i]!) <= 2) out[filled++] = draws[i]! * std;
+  }
+  const t = empty(shape, backend());
+  t.backend.write(t.storage, out);
+  return t;
+}
+
 /** Normal samples with `mean` and `std` (Box-Muller). */
 export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   const { mean = 0, std = 1 } = opts;

@@ -1,10 +1,11 @@
-/** Shape ops: reshape and flatten (views, no copy), concat and slice (copy.wgsl). */
+/** Shape ops: reshape and flatten (views, no copy), concat and slice (copy.wgsl), permute (binary.wgsl's strided walk). */
 import * as cpu from '../cpu/elementwise.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
-import { arr, backendOf, checkShape, empty, gs, isGpu, sizeOf, type Shape } from './util.js';
+import { stridedCopy } from './broadcast.js';
+import { arr, backendOf, checkShape, empty, gs, isGpu, sizeOf, strides, type Shape } from './util.js';
 
 const copyK = kernel({ shader: 'copy' });
 
@@ -94,4 +95,28 @@ export function slice(x: Tensor, axis: number, start: number, length: number): T
     copy2d(g, dx, outer, length * inner, length * inner, dim * inner, 0, start * inner);
     return [dx];
   });
+}
+
+/** x with its dims reordered, out.shape[i] = x.shape[p[i]]; not recorded. */
+function permuteRaw(x: Tensor, p: readonly number[]): Tensor {
+  const st = strides(x.shape);
+  return stridedCopy(x, p.map((d) => x.shape[d]!), p.map((d) => st[d]!));
+}
+
+/**
+ * torch.permute as a copy: out.shape[i] = x.shape[dims[i]] and out[j_0, ..., j_r-1] = x at
+ * index k with k[dims[i]] = j_i. Dims may be negative; any rank up to 8. Backward permutes
+ * the gradient by the inverse permutation.
+ */
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  backendOf('permute', x);
+  const r = x.rank;
+  if (!Array.isArray(dims) || dims.length !== r) {
+    throw new ShapeError(`permute: dims ${JSON.stringify(dims)} must name each of the ${r} dims of ${fmtShape(x.shape)} once`);
+  }
+  const p = dims.map((d) => normAxis('permute', d, r));
+  if (new Set(p).size !== r) throw new ShapeError(`permute: dims ${JSON.stringify(dims)} repeat a dim of ${fmtShape(x.shape)}`);
+  const inverse = new Array<number>(r);
+  p.forEach((d, i) => { inverse[d] = i; });
+  return record(permuteRaw(x, p), 'permute', [x], (g) => [permuteRaw(g, inverse)]);
 }

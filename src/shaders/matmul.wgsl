@@ -2,7 +2,7 @@
 // accessors that transpose on read (TRANS_A: A is stored [K,M]; TRANS_B: B is stored
 // [N,K]), so no transposed copy is ever made, and bias + activation fused into the write.
 #include "lib/gemm.wgsl"
-#include "lib/activations.wgsl"
+#include "lib/epilogue.wgsl"
 
 struct Params {
   M: u32,
@@ -11,12 +11,9 @@ struct Params {
   alpha: f32,
 }
 
-override HAS_BIAS: bool = false;
-override ACT: u32 = 0u; // a position in ACTIVATIONS (src/cpu/activations.ts)
-
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
+// @binding(2): bias, declared by lib/epilogue.wgsl
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
@@ -33,9 +30,7 @@ fn readB(k: u32, col: u32) -> f32 {
 }
 
 fn writeC(row: u32, col: u32, v: f32) {
-  var s = v;
-  if (HAS_BIAS) { s += bias[col]; }
-  c[row * params.N + col] = activate(ACT, s, params.alpha);
+  c[row * params.N + col] = epilogue(v, col, params.alpha);
 }
 
 @compute @workgroup_size(TX, TY, 1u)

@@ -6,7 +6,7 @@
 // - `wide`: one thread per output element looping over its reduced elements, with no
 //   barriers (many outputs, e.g. a bias gradient: neighbouring threads read neighbouring
 //   addresses).
-#include "lib/grid.wgsl"
+#include "lib/tree.wgsl"
 #include "lib/dims.wgsl"
 
 struct Params {
@@ -24,9 +24,6 @@ struct Params {
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
-
-// The tree halves WG at each level, so the kernel's declared WG is a power of two.
-var<workgroup> partial: array<f32, WG>;
 
 fn offsetOf(i: u32, rank: u32, shape: array<vec4u, 2>, stride: array<vec4u, 2>) -> u32 {
   var rem = i;
@@ -49,13 +46,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u,
   for (var r = lid; r < params.redSize; r += WG) {
     acc += x[base + offsetOf(r, params.rrank, params.rshape, params.rstride)];
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { partial[lid] += partial[lid + s]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { out[o] = partial[0] * params.scale; }
+  let total = treeSum(lid, vec2f(acc, 0.0)).x;
+  if (lid == 0u) { out[o] = total * params.scale; }
 }
 
 @compute @workgroup_size(WG)

@@ -1,0 +1,150 @@
+/**
+ * The three passes of a 2-D convolution, each an implicit GEMM on the GPU (the tiled loop
+ * of lib/gemm.wgsl with the im2col indexing in the accessors, no patch matrix in memory)
+ * and a plain loop nest on the CPU (src/cpu/conv.ts). Raw: nothing here is recorded;
+ * conv.ts composes them into conv2d and convTranspose2d and their backward rules.
+ */
+import type { Activation } from '../cpu/activations.js';
+import * as cpu from '../cpu/conv.js';
+import type { ConvGeometry } from '../cpu/conv.js';
+import { ShapeError } from '../errors.js';
+import { kernel } from '../gpu/kernel.js';
+import type { Tensor } from '../tensor.js';
+import { ACT_CODE } from './matmul.js';
+import { arr, empty, gs, isGpu } from './util.js';
+
+const forwardK = kernel({ shader: 'conv2d' });
+const inputGradK = kernel({ shader: 'conv2d_dx' });
+const weightGradK = kernel({ shader: 'conv2d_dw' });
+const splitSumK = kernel({ shader: 'splitk_sum' });
+
+/**
+ * Workgroups one dispatch may have along x (WebGPU's default limit). A batch whose column
+ * tiles pass it is dispatched in chunks of images; a test lowers it to exercise that.
+ */
+export const CONV_LIMITS = { maxGroups: 65535 };
+
+/** lib/gemm.wgsl's default BK: the k-depth of a staged slice. */
+const BK = 16;
+/** The weight gradient splits its long K until about this many workgroups run... */
+const TARGET_GROUPS = 128;
+/** ...but never into chunks shorter than this. */
+const MIN_CHUNK = 256;
+
+interface Tile { TX: number; TY: number; BM: number; BN: number }
+
+/** Threads along one side of a tile (4 outputs each): a power of two in [1, 16], no more than `n` needs. */
+function side(n: number): number {
+  return Math.min(16, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(n / 4)))));
+}
+
+/**
+ * The workgroup tile of an M x N product: BM = 4 TY rows, BN = 4 TX columns, each side
+ * shrunk to fit, so the 1 to 16 channels of a small layer do not leave 60 of 64 rows idle.
+ */
+function tileFor(M: number, N: number): Tile {
+  const TY = side(M);
+  const TX = side(N);
+  return { TX, TY, BM: TY * 4, BN: TX * 4 };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** The `params` uniform of lib/conv.wgsl. */
+function geomParams(g: ConvGeometry, more: Record<string, number>): Record<string, number> {
+  const { C, H, W, O, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl } = g;
+  return { batch: g.N, n0: 0, C, H, W, O, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl, ...more };
+}
+
+/** Runs `fn(n0, batch)` over chunks of images whose `perImage` columns each fit one dispatch of BN-wide tiles. */
+function overBatch(op: string, N: number, perImage: number, BN: number, fn: (n0: number, batch: number) => void): void {
+  const chunk = Math.floor((CONV_LIMITS.maxGroups * BN) / perImage);
+  if (chunk < 1) throw new ShapeError(`${op}: one image has ${perImage} output positions, more than one dispatch covers (${CONV_LIMITS.maxGroups * BN})`);
+  for (let n0 = 0; n0 < N; n0 += chunk) fn(n0, Math.min(chunk, N - n0));
+}
+
+/**
+ * y [N, O, OH, OW] = act(conv2d(x, w) + bias[o]): the GEMM M = O, N = N*OH*OW,
+ * K = C*KH*KW (conv2d.wgsl). conv2d's forward, convTranspose2d's input gradient.
+ */
+export function convForward(x: Tensor, w: Tensor, g: ConvGeometry, bias: Tensor | null, act: Activation, alpha: number): Tensor {
+  const b = x.backend;
+  const y = empty([g.N, g.O, g.OH, g.OW], b);
+  if (isGpu(b)) {
+    const perImage = g.OH * g.OW;
+    const t = tileFor(g.O, g.N * perImage);
+    overBatch('conv2d', g.N, perImage, t.BN, (n0, batch) => b.dispatch(forwardK, {
+      bindings: { x: gs(x), w: gs(w), bias: bias && gs(bias), y: gs(y) },
+      params: geomParams(g, { n0, batch, alpha }),
+      constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act], TX: t.TX, TY: t.TY },
+      workgroups: [Math.ceil((batch * perImage) / t.BN), Math.ceil(g.O / t.BM)],
+    }));
+  } else {
+    cpu.convForward(arr(x), arr(w), arr(y), g, bias && arr(bias), act, alpha);
+  }
+  return y;
+}
+
+/**
+ * dx [N, C, H, W] = act(conv2d's input gradient of gy + bias[c]): one GEMM per stride
+ * phase (workgroup z), M = C, N = N*ceil(H/sh)*ceil(W/sw) at most, K = O * the phase's
+ * taps (conv2d_dx.wgsl). conv2d's input gradient, convTranspose2d's forward.
+ */
+export function convInputGrad(gy: Tensor, w: Tensor, g: ConvGeometry, bias: Tensor | null, act: Activation, alpha: number): Tensor {
+  const b = gy.backend;
+  const dx = empty([g.N, g.C, g.H, g.W], b);
+  if (isGpu(b)) {
+    const perImage = Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
+    const t = tileFor(g.C, g.N * perImage);
+    const steps = { steph: g.sh / gcd(g.sh, g.dh), stepw: g.sw / gcd(g.sw, g.dw) };
+    overBatch('conv2d input gradient', g.N, perImage, t.BN, (n0, batch) => b.dispatch(inputGradK, {
+      bindings: { gy: gs(gy), w: gs(w), bias: bias && gs(bias), dx: gs(dx) },
+      params: geomParams(g, { n0, batch, alpha, ...steps }),
+      constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act], TX: t.TX, TY: t.TY },
+      workgroups: [Math.ceil((batch * perImage) / t.BN), Math.ceil(g.C / t.BM), g.sh * g.sw],
+    }));
+  } else {
+    cpu.convInputGrad(arr(gy), arr(w), arr(dx), g, bias && arr(bias), act, alpha);
+  }
+  return dx;
+}
+
+/**
+ * dw [O, C, KH, KW] = sum over n, oh, ow of gy x-patch: the GEMM M = O, N = C*KH*KW,
+ * K = N*OH*OW, split along K over workgroup z into partials that splitk_sum.wgsl
+ * adds up (conv2d_dw.wgsl). convTranspose2d's weight gradient is this with x and gy swapped.
+ */
+export function convWeightGrad(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
+  const b = x.backend;
+  const wShape = [g.O, g.C, g.KH, g.KW];
+  if (!isGpu(b)) {
+    const dw = empty(wShape, b);
+    cpu.convWeightGrad(arr(x), arr(gy), arr(dw), g);
+    return dw;
+  }
+  const K = g.N * g.OH * g.OW;
+  const cols = g.C * g.KH * g.KW;
+  const t = tileFor(g.O, cols);
+  const tiles = Math.ceil(g.O / t.BM) * Math.ceil(cols / t.BN);
+  const want = Math.max(1, Math.min(Math.ceil(TARGET_GROUPS / tiles), Math.floor(K / MIN_CHUNK), CONV_LIMITS.maxGroups));
+  const kChunk = Math.ceil(K / want / BK) * BK;
+  const splits = Math.ceil(K / kChunk);
+  const part = empty([splits, ...wShape], b);
+  b.dispatch(weightGradK, {
+    bindings: { x: gs(x), gy: gs(gy), part: gs(part) },
+    params: geomParams(g, { kChunk }),
+    constants: { TRANS_B: true, TX: t.TX, TY: t.TY },
+    workgroups: [Math.ceil(cols / t.BN), Math.ceil(g.O / t.BM), splits],
+  });
+  if (splits === 1) {
+    const dw = part.viewAs(wShape);
+    part.dispose();
+    return dw;
+  }
+  const dw = empty(wShape, b);
+  b.dispatch(splitSumK, { bindings: { part: gs(part), out: gs(dw) }, params: { n: dw.size, splits }, threads: dw.size });
+  part.dispose();
+  return dw;
+}

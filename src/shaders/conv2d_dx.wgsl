@@ -1,0 +1,94 @@
+// conv2d's input gradient (and convTranspose2d's forward pass) as implicit GEMMs, one per
+// stride phase:
+//   dx[n,c,h,w] = sum_{o,kh,kw} w[o,c,kh,kw] gy[n,o,oh,ow]  over the taps for which
+//   oh = (h + pt - kh*dh) / sh is an integer in [0, OH) (and likewise ow).
+// Every h with h % sh = ph takes the same kh's, kh = kh0 + j * steph (steph = sh / gcd(sh, dh)),
+// so the output pixels of one phase (ph, pw) = workgroup z form a dense GEMM
+//   A = w as [C, O*nh*nw]               row c, k = (o, jh, jw)
+//   B = gy as [O*nh*nw, batch*Hp*Wp]    col = (n, ih, iw) for h = ph + ih*sh, w = pw + iw*sw
+//   C -> dx [batch, C, H, W]            act(v + bias[c]) written at (n, c, h, w)
+// and nothing is multiplied by the zeros a col2im of a strided convolution would insert.
+#include "lib/gemm.wgsl"
+#include "lib/epilogue.wgsl"
+#include "lib/conv.wgsl"
+
+@group(0) @binding(0) var<storage, read> gy: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+// @binding(2): bias, declared by lib/epilogue.wgsl
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+// A stride phase: the output pixels (h, w) with h % sh = at.x, w % sw = at.y; its first
+// taps (kh0, kw0), tap counts (nh, nw), and its rows and columns (Hp, Wp). Pixel
+// (ih, iw) of the phase and tap (jh, jw) read gy at
+//   oh = (h + pt - kh*dh) / sh = q0.x + ih - jh * dq.x  (and likewise ow),
+// q0 = (at + pad - tap0*dil) / s exactly, dq = step*dil / s (step*dil is a multiple of s),
+// so the GEMM's accessors divide by nothing but the tap and pixel counts.
+struct Phase {
+  at: vec2u,
+  tap0: vec2u,
+  ntap: vec2u,
+  size: vec2u,
+  q0: vec2i,
+  dq: vec2i,
+}
+
+// This workgroup's phase.
+var<private> phase: Phase;
+
+// (first tap, tap count) of phase ph along one axis: the kh < K with
+// (ph + pad - kh*dil) % s == 0 are kh0, kh0 + step, ...; (0, 0) when there is none.
+fn phaseTaps(ph: u32, pad: u32, s: u32, dil: u32, step: u32, K: u32) -> vec2u {
+  for (var k = 0u; k < min(step, K); k++) {
+    // -k*dil = k*dil*(s - 1) (mod s), which keeps the sum unsigned.
+    if ((ph + pad + k * dil * (s - 1u)) % s == 0u) { return vec2u(k, (K - k + step - 1u) / step); }
+  }
+  return vec2u(0u, 0u);
+}
+
+fn readA(row: u32, k: u32) -> f32 {
+  if (outsideA(row, k)) { return 0.0; }
+  let t = unflatten3(k, phase.ntap.x, phase.ntap.y); // (o, jh, jw)
+  let kh = phase.tap0.x + t.y * params.steph;
+  let kw = phase.tap0.y + t.z * params.stepw;
+  return w[((t.x * params.C + row) * params.KH + kh) * params.KW + kw];
+}
+
+fn readB(k: u32, col: u32) -> f32 {
+  if (outsideB(k, col)) { return 0.0; }
+  let t = unflatten3(k, phase.ntap.x, phase.ntap.y); // (o, jh, jw)
+  let p = unflatten3(col, phase.size.x, phase.size.y); // (n, ih, iw)
+  let q = phase.q0 + vec2i(p.yz) - vec2i(t.yz) * phase.dq; // (oh, ow)
+  if (any(q < vec2i(0)) || any(q >= vec2i(i32(params.OH), i32(params.OW)))) { return 0.0; }
+  return gy[(((params.n0 + p.x) * params.O + t.x) * params.OH + u32(q.x)) * params.OW + u32(q.y)];
+}
+
+fn writeC(row: u32, col: u32, v: f32) {
+  let p = unflatten3(col, phase.size.x, phase.size.y);
+  let at = phase.at + vec2u(p.y * params.sh, p.z * params.sw); // (h, w)
+  dx[(((params.n0 + p.x) * params.C + row) * params.H + at.x) * params.W + at.y] = epilogue(v, row, params.alpha);
+}
+
+// Rows h < size with h % s = ph.
+fn phaseSize(ph: u32, s: u32, size: u32) -> u32 {
+  return select(0u, (size - ph + s - 1u) / s, ph < size);
+}
+
+@compute @workgroup_size(TX, TY, 1u)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(local_invocation_index) li: u32) {
+  let ph = vec2u(wg.z / params.sw, wg.z % params.sw);
+  let th = phaseTaps(ph.x, params.pt, params.sh, params.dh, params.steph, params.KH);
+  let tw = phaseTaps(ph.y, params.pl, params.sw, params.dw, params.stepw, params.KW);
+  let hp = phaseSize(ph.x, params.sh, params.H);
+  let wp = phaseSize(ph.y, params.sw, params.W);
+  let d = vec3u(params.C, params.batch * hp * wp, params.O * th.y * tw.y);
+  let tap0 = vec2u(th.x, tw.x);
+  let s = vec2i(i32(params.sh), i32(params.sw));
+  let dil = vec2i(i32(params.dh), i32(params.dw));
+  let q0 = (vec2i(ph + vec2u(params.pt, params.pl)) - vec2i(tap0) * dil) / s;
+  let dq = vec2i(i32(params.steph), i32(params.stepw)) * dil / s;
+  phase = Phase(ph, tap0, vec2u(th.y, tw.y), vec2u(hp, wp), q0, dq);
+  dims = d;
+  gemm(d, wg.xy, lid.xy, li);
+}

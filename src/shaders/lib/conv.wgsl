@@ -1,0 +1,61 @@
+// The geometry the three convolution GEMMs share (conv2d.wgsl, conv2d_dx.wgsl,
+// conv2d_dw.wgsl), always from conv2d's side (src/cpu/conv.ts ConvGeometry): input
+// x [batch, C, H, W], weight w [O, C, KH, KW], output y [batch, O, OH, OW],
+//   y[n,o,oh,ow] = sum_{c,kh,kw} w[o,c,kh,kw] x[n, c, oh*sh - pt + kh*dh, ow*sw - pl + kw*dw]
+// with x read as 0 outside; the bottom/right padding is implied by OH and OW. A dispatch
+// covers images n0 .. n0 + batch - 1 of its tensors (the runtime splits a batch whose
+// column tiles pass the 65535-workgroup limit).
+struct Params {
+  batch: u32,
+  n0: u32,
+  C: u32,
+  H: u32,
+  W: u32,
+  O: u32,
+  OH: u32,
+  OW: u32,
+  KH: u32,
+  KW: u32,
+  sh: u32,
+  sw: u32,
+  dh: u32,
+  dw: u32,
+  pt: u32,
+  pl: u32,
+  // conv2d_dx: the tap step sh / gcd(sh, dh), sw / gcd(sw, dw); conv2d_dw: the K-chunk length.
+  steph: u32,
+  stepw: u32,
+  kChunk: u32,
+  alpha: f32,
+}
+
+// This workgroup's GEMM (M, N, K), set by the entry point before it runs gemm() (which
+// takes its own copy: a loop bound must be uniform, which a var<private> is not).
+var<private> dims: vec3u;
+
+// Whether (row, k) of A, or (k, col) of B, lies outside the GEMM: the accessors read 0 there.
+fn outsideA(row: u32, k: u32) -> bool {
+  return row >= dims.x || k >= dims.z;
+}
+
+fn outsideB(k: u32, col: u32) -> bool {
+  return k >= dims.z || col >= dims.y;
+}
+
+// i as (i / (b*c), (i / c) % b, i % c): a flat index into [a, b, c] as its three indices,
+// with two divisions (the remainders by multiply-subtract: a division is a long sequence
+// on GPUs, and scalar on SwiftShader).
+fn unflatten3(i: u32, b: u32, c: u32) -> vec3u {
+  let q = i / c;
+  let a = q / b;
+  return vec3u(a, q - a * b, i - q * c);
+}
+
+// The flat index of x[n, c, oh*sh - pt + kh*dh, ow*sw - pl + kw*dw] in an x of
+// [*, C, H, W], or -1 where that position is in the padding.
+fn inputIndex(n: u32, c: u32, oh: u32, ow: u32, kh: u32, kw: u32) -> i32 {
+  let ih = i32(oh * params.sh + kh * params.dh) - i32(params.pt);
+  let iw = i32(ow * params.sw + kw * params.dw) - i32(params.pl);
+  if (ih < 0 || iw < 0 || ih >= i32(params.H) || iw >= i32(params.W)) { return -1; }
+  return i32(((n * params.C + c) * params.H + u32(ih)) * params.W + u32(iw));
+}
