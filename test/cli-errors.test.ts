@@ -4,7 +4,8 @@
  * trace unless asked for (--verbose, DEBUG). Each case checks the exact line and code.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -151,6 +152,30 @@ describe('files the CLI cannot read', () => {
     const r = cli(args as string[]);
     expect(r.err).toBe(`${line}\n`);
     expect(r.code).toBe(2);
+  });
+});
+
+describe('a checkpoint holding NaN or Infinity', () => {
+  it('is refused by sample, eval and train --resume, naming the tensor and the count', () => {
+    const file = decodeSafetensors(new Uint8Array(readFileSync(ck)));
+    const bias = Object.keys(file.tensors).find((n) => n.startsWith('generator.') && n.endsWith('.bias'))!;
+    const data = file.tensors[bias]!.data.slice();
+    data[0] = NaN;
+    data[1] = Infinity;
+    const tensors = Object.fromEntries(Object.entries(file.tensors).map(([n, t]) => [n, { dtype: 'F32' as const, shape: t.shape, data: n === bias ? data : t.data }]));
+    const poisoned = join(dir, 'poisoned.safetensors');
+    writeFileSync(poisoned, encodeSafetensors(tensors, file.metadata));
+    const why = `checkpoint: tensor "${bias}" holds 2 non-finite values (NaN or Infinity) of ${data.length}`;
+    for (const args of [
+      ['sample', '--checkpoint', poisoned, '--out', join(dir, 'p.npy')],
+      ['eval', '--checkpoint', poisoned],
+      ['train', ...FAST, '--steps', '4', '--resume', poisoned, '--out', join(dir, 'p')],
+    ]) {
+      const r = cli(args);
+      expect(r.err).toMatch(new RegExp(`^shadergrad ${args[0]}: .*${why.replace(/[()[\]]/g, '\\$&')}\n$`));
+      expect(r.code).toBe(2);
+    }
+    expect(existsSync(join(dir, 'p.npy'))).toBe(false);
   });
 });
 

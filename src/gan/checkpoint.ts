@@ -16,7 +16,7 @@ import { decodeSafetensors, encodeSafetensors, type SafetensorsInput } from '../
 import { Generator, randn } from '../ops/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { scope } from '../scope.js';
-import { loadStateDict, stateDict, type NamedArray } from '../nn/state.js';
+import { checkFinite, loadStateDict, stateDict, type NamedArray } from '../nn/state.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { buildModels, checkConfig, pixels, type GanConfig } from './models.js';
@@ -110,7 +110,11 @@ export function readCheckpoint(bytes: Uint8Array): GanCheckpoint {
   }
   const state = checkState(parseJson(meta, 'state'));
   const tensors: Record<string, NamedArray> = {};
-  for (const [name, t] of Object.entries(file.tensors)) tensors[name] = { shape: t.shape, data: t.data };
+  for (const [name, t] of Object.entries(file.tensors)) {
+    // Weights or optimizer moments of NaN/Inf would sample garbage or poison a resumed run.
+    checkFinite('checkpoint', name, t.data);
+    tensors[name] = { shape: t.shape, data: t.data };
+  }
   return { config, metadata: meta, options, state, tensors };
 }
 
