@@ -42,7 +42,7 @@ const LAYERS: Layer[] = [
   { name: 'G convT 25→256 2→3', transposed: true, x: [25, 2, 2], w: [25, 256, 5, 5], opts: { stride: 2, padding: 2 } },
   { name: 'G convT 256→128 3→6', transposed: true, x: [256, 3, 3], w: [256, 128, 5, 5], opts: { stride: 2, padding: 2, outputPadding: 1 } },
   { name: 'G convT 128→64 6→12', transposed: true, x: [128, 6, 6], w: [128, 64, 5, 5], opts: { stride: 2, padding: 2, outputPadding: 1 } },
-  { name: 'G convT 64→1 12→28', transposed: true, x: [64, 12, 12], w: [64, 1, 5, 5], opts: { stride: 2, padding: 0, outputPadding: 1 } },
+  { name: 'G convT 64→1 12→28 (6x6)', transposed: true, x: [64, 12, 12], w: [64, 1, 6, 6], opts: { stride: 2, padding: 0 } },
 ];
 
 type Pass = 'forward' | 'input grad' | 'weight grad';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchNorm2d, Conv2d, Generator, ReLU, Sequential, conv2d, noGrad, randn, relu, tensor, truncatedNormal } from '../src/index.js';
 import { buildModels, PRESETS } from '../src/gan/models.js';
-import { DCGAN_MNIST, transposedPadding } from '../src/gan/dcgan.js';
+import { DCGAN_MNIST, transposedLayer } from '../src/gan/dcgan.js';
 import { GanTrainer, type StepLog } from '../src/gan/trainer.js';
 import { loadGenerator, readCheckpoint, saveCheckpoint } from '../src/gan/checkpoint.js';
 import type { Digits } from '../src/data/types.js';
@@ -15,12 +15,20 @@ import { BACKENDS, expectClose, randomArray, run, skipReason } from './helpers.j
 const data = (): Digits => ({ images: randomArray(24 * 784, 31), labels: new Uint8Array(24).fill(3), n: 24, height: 28, width: 28 });
 
 describe('the DCGAN config', () => {
-  it('gives the tutorial sizes 2 -> 3 -> 6 -> 12 -> 28 with PyTorch paddings', () => {
+  it('gives the tutorial sizes 2 -> 3 -> 6 -> 12 -> 28 with every output pixel reached by a kernel tap', () => {
     const sizes = DCGAN_MNIST.gSizes;
-    const pads = sizes.slice(1).map((t, i) => transposedPadding(sizes[i]!, t, 5, 2));
-    expect(pads).toEqual([{ padding: 2, outputPadding: 0 }, { padding: 2, outputPadding: 1 }, { padding: 2, outputPadding: 1 }, { padding: 0, outputPadding: 1 }]);
-    for (let i = 1; i < sizes.length; i++) expect((sizes[i - 1]! - 1) * 2 - 2 * pads[i - 1]!.padding + 5 + pads[i - 1]!.outputPadding).toBe(sizes[i]);
-    expect(transposedPadding(3, 12, 5, 2)).toBeNull(); // would need outputPadding 3 >= stride
+    const layers = sizes.slice(1).map((t, i) => transposedLayer(sizes[i]!, t, 5, 2)!);
+    expect(layers).toEqual([
+      { kernel: 5, padding: 2, outputPadding: 0 }, { kernel: 5, padding: 2, outputPadding: 1 },
+      { kernel: 5, padding: 2, outputPadding: 1 }, { kernel: 6, padding: 0, outputPadding: 0 },
+    ]);
+    for (let i = 1; i < sizes.length; i++) {
+      const { kernel, padding, outputPadding } = layers[i - 1]!;
+      const full = (sizes[i - 1]! - 1) * 2 + kernel; // rows the kernel taps reach
+      expect(full - 2 * padding + outputPadding).toBe(sizes[i]);
+      expect(padding + sizes[i]! - 1).toBeLessThan(full); // the last output row is reached
+    }
+    expect(transposedLayer(3, 40, 5, 2)).toBeNull(); // would need a kernel over twice as large
     expect(() => buildModels({ ...DCGAN_MNIST, gSizes: [2, 3, 6, 12, 29] }, new Generator(1))).toThrow(/G ends at 1x29x29 but imageShape is 1x28x28/);
     expect(() => buildModels({ ...DCGAN_MNIST, zDim: 99 }, new Generator(1))).toThrow(/zDim 99 must equal gChannels\[0\] x gSizes\[0\]\^2 = 100/);
   });
@@ -56,7 +64,7 @@ describe.each(BACKENDS)('conv layers and the DCGAN on %s', (bk) => {
         expect(noGrad(() => D.forward(img)).shape).toEqual([2, 1]);
         expect(G.namedParameters().map(([n, p]) => `${n}:${p.shape.join('x')}`)).toEqual([
           '2.weight:25x256x5x5', '3.weight:256', '3.bias:256', '5.weight:256x128x5x5', '6.weight:128', '6.bias:128',
-          '8.weight:128x64x5x5', '9.weight:64', '9.bias:64', '11.weight:64x1x5x5', '11.bias:1',
+          '8.weight:128x64x5x5', '9.weight:64', '9.bias:64', '11.weight:64x1x6x6', '11.bias:1',
         ]);
         expect(G.namedBuffers().map(([n]) => n)).toEqual(['3.running_mean', '3.running_var', '6.running_mean', '6.running_var', '9.running_mean', '9.running_var']);
         expect(D.namedParameters().map(([n, p]) => `${n}:${p.shape.join('x')}`)).toEqual([

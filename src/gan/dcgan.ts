@@ -2,6 +2,7 @@
  * The DCGAN of the TensorFlow MNIST tutorial, NCHW:
  *   G: z [B, 100] -> reshape [B, 25, 2, 2], ReLU -> convT 5x5 s2 -> [B, 256, 3, 3], BN, ReLU
  *      -> [B, 128, 6, 6], BN, ReLU -> [B, 64, 12, 12], BN, ReLU -> [B, 1, 28, 28], tanh
+ *      (the last with a 6x6 kernel: a 5x5 one reaches only 27 rows, see transposedLayer)
  *   D: conv 5x5 'same' 1->8 + ReLU, avg-pool 2; conv 5x5 'same' 8->16 + ReLU, avg-pool 2;
  *      flatten 784 -> dense 32 ReLU -> dense 1 (a logit)
  * Weights start from truncated normals (std 0.02 in D, 0.1 in G), biases at zero. The
@@ -41,14 +42,18 @@ export interface DcganConfig {
 }
 
 /**
- * PyTorch's padding and output padding that take a transposed conv from size `h` to `t`:
- * t = (h - 1) s - 2p + k + op with 0 <= op < s, or null when no such pair exists.
+ * The kernel, padding and output padding (PyTorch's) that take a transposed conv from size
+ * `h` to `t` with stride `s`: t = (h - 1) s - 2p + k + op, 0 <= op < s. The kernel is `k`,
+ * grown where the full output, (h - 1) s + k, would be shorter than `t`: a row no kernel tap
+ * reaches would be the bias alone, a border G cannot draw and D spots at once (12 -> 28 at
+ * stride 2 takes a 6x6 kernel). Null when `t` is out of reach.
  */
-export function transposedPadding(h: number, t: number, k: number, s: number): { padding: number; outputPadding: number } | null {
-  const d = (h - 1) * s + k - t; // = 2p - op
-  const padding = Math.max(0, Math.ceil(d / 2));
+export function transposedLayer(h: number, t: number, k: number, s: number): { kernel: number; padding: number; outputPadding: number } | null {
+  const kernel = Math.max(k, t - (h - 1) * s);
+  const d = (h - 1) * s + kernel - t; // = 2p - op >= 0
+  const padding = Math.ceil(d / 2);
   const outputPadding = 2 * padding - d;
-  return outputPadding >= 0 && outputPadding < s ? { padding, outputPadding } : null;
+  return outputPadding < s && kernel <= 2 * k ? { kernel, padding, outputPadding } : null;
 }
 
 const positiveInts = (v: unknown, n?: number): boolean =>
@@ -69,7 +74,7 @@ export function checkDcgan(c: DcganConfig): DcganConfig {
   if (c.gChannels[0]! * c.gSizes[0]! ** 2 !== c.zDim) bad(`zDim ${c.zDim} must equal gChannels[0] x gSizes[0]^2 = ${c.gChannels[0]! * c.gSizes[0]! ** 2}`);
   if (H !== W || c.gSizes.at(-1) !== H || c.gChannels.at(-1) !== C) bad(`G ends at ${c.gChannels.at(-1)}x${c.gSizes.at(-1)}x${c.gSizes.at(-1)} but imageShape is ${c.imageShape.join('x')}`);
   for (let i = 1; i < c.gSizes.length; i++) {
-    if (!transposedPadding(c.gSizes[i - 1]!, c.gSizes[i]!, c.kernel, c.stride)) bad(`a ${c.kernel}x${c.kernel} stride-${c.stride} transposed conv cannot go from size ${c.gSizes[i - 1]} to ${c.gSizes[i]}`);
+    if (!transposedLayer(c.gSizes[i - 1]!, c.gSizes[i]!, c.kernel, c.stride)) bad(`a ${c.kernel}x${c.kernel} stride-${c.stride} transposed conv cannot go from size ${c.gSizes[i - 1]} to ${c.gSizes[i]}`);
   }
   const pooled = H / 2 ** c.dChannels.length;
   if (!Number.isInteger(pooled)) bad(`image size ${H} is not divisible by 2^${c.dChannels.length} (one 2x2 pool per conv of D)`);
@@ -81,8 +86,8 @@ function generator(c: DcganConfig, init: Generator): Sequential {
   const layers: Module[] = [new Reshape(ch[0]!, size[0]!, size[0]!), new ReLU()];
   for (let i = 1; i < ch.length; i++) {
     const last = i === ch.length - 1;
-    const pad = transposedPadding(size[i - 1]!, size[i]!, k, s)!;
-    layers.push(new ConvTranspose2d(ch[i - 1]!, ch[i]!, k, { stride: s, ...pad, bias: last, init: { truncatedNormal: c.gStd }, generator: init }));
+    const { kernel, ...pad } = transposedLayer(size[i - 1]!, size[i]!, k, s)!;
+    layers.push(new ConvTranspose2d(ch[i - 1]!, ch[i]!, kernel, { stride: s, ...pad, bias: last, init: { truncatedNormal: c.gStd }, generator: init }));
     if (last) layers.push(new Tanh());
     else layers.push(new BatchNorm2d(ch[i]!, { momentum: c.bnMomentum, eps: c.bnEps }), new ReLU());
   }
