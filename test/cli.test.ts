@@ -8,6 +8,7 @@ import { readCheckpoint } from '../src/gan/checkpoint.js';
 import { decodeNpy } from '../src/io/npy.js';
 import { CLASSIFIER_PATH } from '../src/cli/common.js';
 import { PRESETS } from '../src/gan/models.js';
+import { gifFrames } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shadergrad-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,28 +55,6 @@ function logOf(folder: string): { step: number; dLoss: number; gLoss: number }[]
 
 const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 const checkpointStep = (folder: string) => readCheckpoint(new Uint8Array(readFileSync(join(folder, 'checkpoint.safetensors')))).state.step;
-
-/** Number of image descriptors in a GIF, by walking its blocks. */
-function gifFrames(b: Uint8Array): number {
-  let p = 13 + (b[10]! & 0x80 ? 3 * 2 ** ((b[10]! & 7) + 1) : 0);
-  let frames = 0;
-  const skipSubBlocks = () => {
-    while (b[p]! !== 0) p += b[p]! + 1;
-    p++;
-  };
-  while (p < b.length && b[p] !== 0x3b) {
-    if (b[p] === 0x21) {
-      p += 2;
-      skipSubBlocks();
-    } else if (b[p] === 0x2c) {
-      frames++;
-      const flags = b[p + 9]!;
-      p += 10 + (flags & 0x80 ? 3 * 2 ** ((flags & 7) + 1) : 0) + 1;
-      skipSubBlocks();
-    } else throw new Error(`bad GIF block 0x${b[p]!.toString(16)} at ${p}`);
-  }
-  return frames;
-}
 
 describe('shadergrad CLI', () => {
   const run1 = join(dir, 'run1');

@@ -43,3 +43,37 @@ export function iteration(model: Sequential, opt: Adam, i: number): Tensor {
     return loss;
   });
 }
+
+/** mulberry32: a small seeded generator in [0, 1), so random test choices reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Number of image descriptors (frames) in a GIF, by walking its blocks. */
+export function gifFrames(b: Uint8Array): number {
+  let p = 13 + (b[10]! & 0x80 ? 3 * 2 ** ((b[10]! & 7) + 1) : 0);
+  let frames = 0;
+  const skipSubBlocks = () => {
+    while (b[p]! !== 0) p += b[p]! + 1;
+    p++;
+  };
+  while (p < b.length && b[p] !== 0x3b) {
+    if (b[p] === 0x21) {
+      p += 2;
+      skipSubBlocks();
+    } else if (b[p] === 0x2c) {
+      frames++;
+      const flags = b[p + 9]!;
+      p += 10 + (flags & 0x80 ? 3 * 2 ** ((flags & 7) + 1) : 0) + 1;
+      skipSubBlocks();
+    } else throw new Error(`bad GIF block 0x${b[p]!.toString(16)} at ${p}`);
+  }
+  return frames;
+}

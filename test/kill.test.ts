@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/gan/checkpoint.js';
+import { rng } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shadergrad-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,18 +25,6 @@ const SEED = 0x5eed_0010;
 
 /** The CLI from source (tsx), as test/cli.test.ts runs it. */
 const CLI = ['--import', 'tsx', 'src/cli.ts'];
-
-/** mulberry32: a small seeded generator, so the kill moments are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** A moment to kill at: once the log reaches `step` (0: from the start), plus `delayMs`. */
 interface Moment { step: number; delayMs: number }

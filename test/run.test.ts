@@ -10,7 +10,7 @@ import { TrainingRun, type RunEvent } from '../src/gan/run.js';
 import { GanTrainer, type StepLog } from '../src/gan/trainer.js';
 import { GRID_BACKGROUND } from '../src/gan/grid.js';
 import type { Digits } from '../src/data/types.js';
-import { randomArray } from './fixtures.js';
+import { gifFrames, randomArray } from './fixtures.js';
 
 const TINY: MlpGanConfig = { ...PRESETS['mlp-small'], zDim: 8, gHidden: [16], dHidden: [16], dDropout: 0.2 };
 const OPTS = { batchSize: 8, seed: 3, lr: 2e-3, fixedSamples: 4 };
@@ -40,28 +40,6 @@ function label(e: RunEvent): string {
     case 'checkpoint': return `checkpoint:${e.step}${e.final ? ':final' : ''}`;
     case 'end': return 'end';
   }
-}
-
-/** Number of image descriptors in a GIF, by walking its blocks. */
-function gifFrames(b: Uint8Array): number {
-  let p = 13 + (b[10]! & 0x80 ? 3 * 2 ** ((b[10]! & 7) + 1) : 0);
-  let frames = 0;
-  const skipSubBlocks = () => {
-    while (b[p]! !== 0) p += b[p]! + 1;
-    p++;
-  };
-  while (p < b.length && b[p] !== 0x3b) {
-    if (b[p] === 0x21) {
-      p += 2;
-      skipSubBlocks();
-    } else if (b[p] === 0x2c) {
-      frames++;
-      const flags = b[p + 9]!;
-      p += 10 + (flags & 0x80 ? 3 * 2 ** ((flags & 7) + 1) : 0) + 1;
-      skipSubBlocks();
-    } else throw new Error(`bad GIF block 0x${b[p]!.toString(16)} at ${p}`);
-  }
-  return frames;
 }
 
 /** Mean Euclidean distance over pairs of the first m 784-pixel images. */

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError, ValueError } from '../src/errors.js';
 import { classHistogram, entropy, frechetDistance, meanCov, sqrtPsd, symmetricEigen } from '../src/eval/stats.js';
-
-/** A small deterministic generator (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './fixtures.js';
 
 function randomSymmetric(d: number, rand: () => number): Float64Array {
   const a = new Float64Array(d * d);
