@@ -5,7 +5,7 @@
  * when `mnist()` is called). Browser bundles never reach this file; it shares the core's
  * modules (relative imports), so `init()` from here is the backend `shadergrad/gan` sees.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { init as coreInit, setDefaultGpu, type GpuSource, type InitOptions } from './gpu/init.js';
@@ -58,18 +58,42 @@ function hasVulkanDriver(): boolean {
 }
 
 /**
+ * A private XDG_RUNTIME_DIR for Dawn: one folder per user, `shadergrad-runtime-<uid>` in the
+ * temp folder, made once and reused by every later process, so runs killed by a signal (whose
+ * exit handlers never run) leave nothing behind. A folder of that name that is not a plain
+ * directory owned by this user and closed to others is never used: then a fresh one is made
+ * and removed at exit.
+ */
+function runtimeDir(): string {
+  const uid = process.getuid?.();
+  if (uid !== undefined) {
+    const dir = join(tmpdir(), `shadergrad-runtime-${uid}`);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch {
+      // It exists already (or cannot be made): checked below.
+    }
+    try {
+      const st = lstatSync(dir);
+      if (st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0) return dir;
+    } catch {
+      // Falls through to a fresh folder.
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'shadergrad-runtime-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
  * Keeps Dawn's start quiet where it can be: a missing XDG_RUNTIME_DIR gets a private
- * folder (removed at exit), and on a Linux machine with no Vulkan driver at all the
+ * folder (see runtimeDir), and on a Linux machine with no Vulkan driver at all the
  * SwiftShader ICD is named up front, instead of after a failed probe that prints three
  * lines of loader warnings.
  */
 function prepareEnvironment(): void {
   if (process.platform !== 'linux') return;
-  if (!process.env.XDG_RUNTIME_DIR) {
-    const dir = mkdtempSync(join(tmpdir(), 'shadergrad-runtime-'));
-    process.env.XDG_RUNTIME_DIR = dir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  }
+  process.env.XDG_RUNTIME_DIR ||= runtimeDir();
   if (!hasVulkanDriver() && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 }
 
