@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/gan/checkpoint.js';
 import { decodeNpy } from '../src/io/npy.js';
 import { CLASSIFIER_PATH } from '../src/cli/common.js';
-import { PRESETS } from '../src/gan/models.js';
+import { PRESETS, PRESET_TRAINING } from '../src/gan/models.js';
+import { DEFAULT_OPTIONS } from '../src/gan/trainer.js';
 import { gifFrames } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shadergrad-cli-'));
@@ -49,7 +50,7 @@ async function waitFor(what: string, cond: () => boolean, ms = 90_000): Promise<
 }
 
 /** The steps of a log.jsonl, each line parsed (a cut last line would throw). */
-function logOf(folder: string): { step: number; dLoss: number; gLoss: number }[] {
+function logOf(folder: string): { step: number; dLoss: number; gLoss: number; lr: number }[] {
   return readFileSync(join(folder, 'log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
@@ -207,6 +208,21 @@ describe('shadergrad CLI', () => {
     expect(train).toMatch(/--images <value>\s+train on this IDX images file/);
     expect(train).toMatch(/The sample metrics are then skipped/);
     expect(train).toMatch(/--labels <value>\s+the IDX labels file/);
+    // Each preset's own defaults are named, from PRESET_TRAINING.
+    expect(train).toMatch(new RegExp(`--steps <value>.*default ${PRESET_TRAINING['mlp-small'].steps}; dcgan: ${PRESET_TRAINING.dcgan.steps}`));
+    expect(train).toMatch(new RegExp(`--lr <value>.*default ${DEFAULT_OPTIONS.lr}; dcgan: ${PRESET_TRAINING.dcgan.lr}`));
+  });
+
+  it('--model dcgan trains with its own learning rate unless --lr is given; the mlp models keep the common one', () => {
+    const out = join(dir, 'dcgan');
+    const base = ['train', '--model', 'dcgan', '--steps', '1', '--batch', '2', '--eval-samples', '0', '--backend', 'cpu', '--quiet', '--out', out];
+    let r = cli(...base);
+    expect(r.code, r.err).toBe(0);
+    expect(logOf(out)[0]!.lr).toBeCloseTo(PRESET_TRAINING.dcgan.lr!, 12);
+    r = cli(...base, '--lr', '3e-4');
+    expect(r.code, r.err).toBe(0);
+    expect(logOf(out)[0]!.lr).toBeCloseTo(3e-4, 12);
+    expect(logOf(run1)[0]!.lr).toBe(DEFAULT_OPTIONS.lr);
   });
 
   it('resuming an mlp-large checkpoint without --model keeps mlp-large: printed and in the new checkpoint', () => {

@@ -50,7 +50,7 @@ export function usage(cmd: string, summary: string, flags: Flags): string {
   const lines = [`shadergrad ${cmd}: ${summary}`, '', 'Options:'];
   for (const [k, v] of Object.entries(flags)) {
     const def = v.default === undefined || v.default === false ? '' : ` (default ${v.default})`;
-    lines.push(`  --${k}${v.type === 'string' ? ' <value>' : ''}`.padEnd(28) + v.help + def);
+    lines.push(`  --${k}${v.type === 'string' ? ' <value>' : ''}`.padEnd(27) + ' ' + v.help + def);
   }
   lines.push('  -h, --help'.padEnd(28) + 'show this help');
   lines.push('  --verbose'.padEnd(28) + 'print the stack trace of an error (so does a set DEBUG environment variable)');

@@ -22,7 +22,7 @@ import { mnistSplit } from '../data/standard-split.js';
 import type { Digits } from '../data/types.js';
 import { FormatError, ValueError } from '../errors.js';
 import { resumeTrainer, type GanCheckpoint } from '../gan/checkpoint.js';
-import { PRESETS, fmtImageShape, type GanConfig, type PresetName } from '../gan/models.js';
+import { PRESETS, PRESET_TRAINING, fmtImageShape, type GanConfig, type PresetName } from '../gan/models.js';
 import { DEFAULT_RUN_OPTIONS, TrainingRun, type RunResult } from '../gan/run.js';
 import { GanTrainer, DEFAULT_OPTIONS, OPTION_LIMITS, type StepLog } from '../gan/trainer.js';
 import { choice, digits as parseDigits, int, limited, num, parse, usage, type Flags } from './args.js';
@@ -37,14 +37,14 @@ export const TRAIN_FLAGS: Flags = {
   digits: { type: 'string', default: '3', help: 'digits to learn: "3", "0,1,7" or "all" (with --images: the labels to keep)' },
   images: { type: 'string', help: 'train on this IDX images file (raw or gzipped, u8 [n,28,28], e.g. the full MNIST or Fashion-MNIST train-images-idx3-ubyte.gz) instead of the built-in digits; needs --labels. The sample metrics are then skipped: the classifier scores MNIST digits against the built-in ones (`eval` can still score a checkpoint of MNIST files)' },
   labels: { type: 'string', help: 'the IDX labels file (u8 [n], 0..9) of --images' },
-  steps: { type: 'string', default: '3000', help: 'generator steps (total, when resuming)' },
+  steps: { type: 'string', help: `generator steps (total, when resuming) (default ${presetDefaults('steps')})` },
   batch: { type: 'string', default: String(DEFAULT_OPTIONS.batchSize), help: 'batch size' },
   seed: { type: 'string', default: '1', help: 'seed of weights, noise, dropout and data order' },
   out: { type: 'string', default: 'runs/default', help: 'output folder' },
   k: { type: 'string', default: '1', help: 'discriminator steps per generator step' },
   loss: { type: 'string', default: DEFAULT_OPTIONS.loss, help: 'generator loss: nonsaturating (-log D(G(z))) or minimax (log(1-D(G(z))))' },
   optimizer: { type: 'string', default: DEFAULT_OPTIONS.optimizer, help: 'adam or sgd' },
-  lr: { type: 'string', default: String(DEFAULT_OPTIONS.lr), help: 'learning rate of both networks' },
+  lr: { type: 'string', help: `learning rate of both networks (default ${presetDefaults('lr')})` },
   beta1: { type: 'string', default: String(DEFAULT_OPTIONS.betas[0]), help: "Adam's beta1" },
   beta2: { type: 'string', default: String(DEFAULT_OPTIONS.betas[1]), help: "Adam's beta2" },
   momentum: { type: 'string', default: String(DEFAULT_OPTIONS.momentum), help: "SGD's momentum" },
@@ -58,6 +58,15 @@ export const TRAIN_FLAGS: Flags = {
   resume: { type: 'string', help: 'continue from this checkpoint (its model, digits, options and data files win; --images/--labels say where its files are now)' },
   quiet: { type: 'boolean', default: false, help: 'no progress bar' },
 };
+
+/** `3000; dcgan: 1000`: a training default of the presets, for the help text. */
+function presetDefaults(key: 'steps' | 'lr'): string {
+  const value = (name: PresetName) => String({ ...DEFAULT_OPTIONS, ...PRESET_TRAINING[name] }[key]);
+  const names = Object.keys(PRESETS) as PresetName[];
+  const common = value('mlp-small');
+  const others = names.filter((n) => value(n) !== common).map((n) => `${n}: ${value(n)}`);
+  return others.length ? `${common}; ${others.join(', ')}` : common;
+}
 
 /** Exit codes of a run stopped by a signal: 128 + the signal's number, as a shell reports it. */
 const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -175,14 +184,15 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const L = OPTION_LIMITS;
   const model = choice('train', 'model', a.model, Object.keys(PRESETS) as PresetName[]);
   const digitList = parseDigits('train', a.digits);
-  const steps = int('train', 'steps', a.steps, 1, 10_000_000);
+  const preset = { ...DEFAULT_OPTIONS, ...PRESET_TRAINING[model] };
+  const steps = int('train', 'steps', a.steps ?? String(preset.steps), 1, 10_000_000);
   const opts = {
     batchSize: limited('train', 'batch', a.batch, L.batchSize),
     seed: limited('train', 'seed', a.seed, L.seed),
     k: limited('train', 'k', a.k, L.k),
     loss: choice('train', 'loss', a.loss, ['nonsaturating', 'minimax'] as const),
     optimizer: choice('train', 'optimizer', a.optimizer, ['adam', 'sgd'] as const),
-    lr: limited('train', 'lr', a.lr, L.lr),
+    lr: limited('train', 'lr', a.lr ?? String(preset.lr), L.lr),
     betas: [limited('train', 'beta1', a.beta1, L.beta), limited('train', 'beta2', a.beta2, L.beta)] as [number, number],
     momentum: limited('train', 'momentum', a.momentum, L.momentum),
     decay: limited('train', 'decay', a.decay, L.decay),

@@ -14,6 +14,7 @@ import type { Generator } from '../ops/random.js';
 import { Dropout, Flatten, LeakyReLU, Linear, ReLU, Reshape, Sequential, Tanh } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import type { InitScheme } from '../nn/init.js';
+import type { TrainOptions } from './trainer.js';
 import { buildDcgan, checkDcgan, DCGAN_MNIST, type DcganConfig } from './dcgan.js';
 
 /** An image shape: channels, height, width. */
@@ -118,6 +119,19 @@ export const PRESETS = {
 } satisfies Record<string, GanConfig>;
 
 export type PresetName = keyof typeof PRESETS;
+
+/** A preset's training defaults: its run length and the options it changes from DEFAULT_OPTIONS. */
+export type PresetTraining = { steps: number } & Partial<TrainOptions>;
+
+/**
+ * How each preset trains unless told otherwise: the defaults of the CLI's flags and of the
+ * demo page's controls. Options not named here are DEFAULT_OPTIONS'.
+ */
+export const PRESET_TRAINING: Record<PresetName, PresetTraining> = {
+  'mlp-small': { steps: 3000 },
+  'mlp-large': { steps: 3000 },
+  dcgan: { steps: 1000, lr: 2e-4 },
+};
 
 /** C * H * W. */
 export function pixels(shape: readonly number[]): number {
