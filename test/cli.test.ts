@@ -213,16 +213,27 @@ describe('shadergrad CLI', () => {
     expect(train).toMatch(new RegExp(`--lr <value>.*default ${DEFAULT_OPTIONS.lr}; dcgan: ${PRESET_TRAINING.dcgan.lr}`));
   });
 
-  it('--model dcgan trains with its own learning rate unless --lr is given; the mlp models keep the common one', () => {
+  it('--model dcgan trains with its own rates and D warm-up unless told otherwise; the mlp models keep the common ones', () => {
     const out = join(dir, 'dcgan');
     const base = ['train', '--model', 'dcgan', '--steps', '1', '--batch', '2', '--eval-samples', '0', '--backend', 'cpu', '--quiet', '--out', out];
+    const ck = () => readCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoint.safetensors'))));
     let r = cli(...base);
     expect(r.code, r.err).toBe(0);
-    expect(logOf(out)[0]!.lr).toBeCloseTo(PRESET_TRAINING.dcgan.lr!, 12);
-    r = cli(...base, '--lr', '3e-4');
+    const p = PRESET_TRAINING.dcgan;
+    expect(logOf(out)[0]!.lr).toBeCloseTo(p.lr!, 12);
+    expect(ck().options).toMatchObject({ lr: p.lr, lrD: p.lrD, dWarmup: p.dWarmup });
+    // The warm-up's D steps and the first step's own: D has taken dWarmup + 1 Adam steps, G one.
+    expect([ck().state.optD.t, ck().state.optG.t]).toEqual([p.dWarmup! + 1, 1]);
+    expect(ck().state.optD.lr).toBeCloseTo(p.lrD!, 12);
+    // --lr alone sets both rates; --lr-d sets D's.
+    r = cli(...base, '--lr', '3e-4', '--d-warmup', '0');
     expect(r.code, r.err).toBe(0);
-    expect(logOf(out)[0]!.lr).toBeCloseTo(3e-4, 12);
+    expect([ck().state.optG.lr, ck().state.optD.lr, ck().state.optD.t]).toEqual([3e-4, 3e-4, 1]);
+    r = cli(...base, '--lr', '3e-4', '--lr-d', '5e-4', '--d-warmup', '0');
+    expect(r.code, r.err).toBe(0);
+    expect([ck().state.optG.lr, ck().state.optD.lr]).toEqual([3e-4, 5e-4]);
     expect(logOf(run1)[0]!.lr).toBe(DEFAULT_OPTIONS.lr);
+    expect(readCheckpoint(new Uint8Array(readFileSync(join(run1, 'checkpoint.safetensors')))).options).toMatchObject({ dWarmup: 0 });
   });
 
   it('resuming an mlp-large checkpoint without --model keeps mlp-large: printed and in the new checkpoint', () => {

@@ -53,7 +53,7 @@ describe.each(BACKENDS)('GAN on %s', (bk) => {
   describe.skipIf(skipReason(bk))('', () => {
     it('a checkpoint round-trips bit-exactly, and resuming gives the same next losses', async () => {
       await run(bk, async () => {
-        const opts = { ...OPTS, optimizer: 'sgd' as const, momentum: 0.5, decay: 0.1 };
+        const opts = { ...OPTS, optimizer: 'sgd' as const, momentum: 0.5, decay: 0.1, dWarmup: 2 };
         const whole = await steps(new GanTrainer(TINY, opts, fakeData()), 8);
         const first = new GanTrainer(TINY, opts, fakeData());
         await steps(first, 5);
@@ -83,6 +83,23 @@ describe.each(BACKENDS)('GAN on %s', (bk) => {
         t.queueStep();
         expect([...first, ...(await t.readLogs())]).toEqual(each);
         expect(await t.readLogs()).toEqual([]);
+      });
+    });
+
+    it('dWarmup: the first step starts with that many D-only steps, as a first step with k = 1 + dWarmup does, and later steps have none', async () => {
+      await run(bk, async () => {
+        const warm = new GanTrainer(TINY, { ...OPTS, dWarmup: 3 }, fakeData());
+        const k4 = new GanTrainer(TINY, { ...OPTS, k: 4 }, fakeData());
+        const [a] = await steps(warm, 1);
+        const [b] = await steps(k4, 1);
+        expect(a).toEqual(b);
+        for (const m of ['G', 'D'] as const) {
+          const [sa, sb] = [await stateDict(warm[m]), await stateDict(k4[m])];
+          for (const name of Object.keys(sa)) expect(sa[name]!.data).toEqual(sb[name]!.data);
+        }
+        expect([warm.optD.t, warm.optG.t]).toEqual([4, 1]);
+        await steps(warm, 2);
+        expect([warm.optD.t, warm.optG.t]).toEqual([6, 3]);
       });
     });
 
@@ -180,6 +197,10 @@ describe('checkpoint refusal', () => {
       expect(() => readCheckpoint(rebuild(file.tensors, { ...file.metadata, format: 'shadergrad-gan/1' }))).toThrow(/shadergrad-gan\/1.*reads only shadergrad-gan\/2/);
       expect(() => readCheckpoint(rebuild(file.tensors, { ...file.metadata, config: JSON.stringify({ ...TINY, imageShape: [1, 28] }) }))).toThrow(/imageShape must be \[channels, height, width\]/);
       expect(() => readCheckpoint(rebuild(file.tensors, { ...file.metadata, config: JSON.stringify({ ...TINY, kind: 'vae' }) }))).toThrow(/unknown model kind "vae"; expected one of mlp/);
+      // Options written before dWarmup existed mean no warm-up; a bad value is named.
+      const { dWarmup: _w, ...older } = t.options;
+      expect(readCheckpoint(rebuild(file.tensors, { ...file.metadata, options: JSON.stringify(older) })).options.dWarmup).toBe(0);
+      expect(() => readCheckpoint(rebuild(file.tensors, { ...file.metadata, options: JSON.stringify({ ...older, dWarmup: -1 }) }))).toThrow(/dWarmup must be an integer in \[0, 100000\], got -1/);
     });
   });
 });

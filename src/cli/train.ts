@@ -42,9 +42,11 @@ export const TRAIN_FLAGS: Flags = {
   seed: { type: 'string', default: '1', help: 'seed of weights, noise, dropout and data order' },
   out: { type: 'string', default: 'runs/default', help: 'output folder' },
   k: { type: 'string', default: '1', help: 'discriminator steps per generator step' },
+  'd-warmup': { type: 'string', help: `discriminator-only steps before the first generator step (default ${presetDefaults('dWarmup')})` },
   loss: { type: 'string', default: DEFAULT_OPTIONS.loss, help: 'generator loss: nonsaturating (-log D(G(z))) or minimax (log(1-D(G(z))))' },
   optimizer: { type: 'string', default: DEFAULT_OPTIONS.optimizer, help: 'adam or sgd' },
-  lr: { type: 'string', help: `learning rate of both networks (default ${presetDefaults('lr')})` },
+  lr: { type: 'string', help: `learning rate of G, and of D unless --lr-d is given (default ${presetDefaults('lr')})` },
+  'lr-d': { type: 'string', help: `learning rate of D (default ${presetDefaults('lrD')})` },
   beta1: { type: 'string', default: String(DEFAULT_OPTIONS.betas[0]), help: "Adam's beta1" },
   beta2: { type: 'string', default: String(DEFAULT_OPTIONS.betas[1]), help: "Adam's beta2" },
   momentum: { type: 'string', default: String(DEFAULT_OPTIONS.momentum), help: "SGD's momentum" },
@@ -60,8 +62,8 @@ export const TRAIN_FLAGS: Flags = {
 };
 
 /** `3000; dcgan: 1000`: a training default of the presets, for the help text. */
-function presetDefaults(key: 'steps' | 'lr'): string {
-  const value = (name: PresetName) => String({ ...DEFAULT_OPTIONS, ...PRESET_TRAINING[name] }[key]);
+function presetDefaults(key: 'steps' | 'lr' | 'lrD' | 'dWarmup'): string {
+  const value = (name: PresetName) => String({ ...DEFAULT_OPTIONS, ...PRESET_TRAINING[name] }[key] ?? 'the --lr');
   const names = Object.keys(PRESETS) as PresetName[];
   const common = value('mlp-small');
   const others = names.filter((n) => value(n) !== common).map((n) => `${n}: ${value(n)}`);
@@ -193,9 +195,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
     loss: choice('train', 'loss', a.loss, ['nonsaturating', 'minimax'] as const),
     optimizer: choice('train', 'optimizer', a.optimizer, ['adam', 'sgd'] as const),
     lr: limited('train', 'lr', a.lr ?? String(preset.lr), L.lr),
+    // An explicit --lr sets both networks' rate unless --lr-d is given too.
+    lrD: a['lr-d'] !== undefined ? limited('train', 'lr-d', a['lr-d'], L.lr) : a.lr === undefined ? preset.lrD : undefined,
     betas: [limited('train', 'beta1', a.beta1, L.beta), limited('train', 'beta2', a.beta2, L.beta)] as [number, number],
     momentum: limited('train', 'momentum', a.momentum, L.momentum),
     decay: limited('train', 'decay', a.decay, L.decay),
+    dWarmup: limited('train', 'd-warmup', a['d-warmup'] ?? String(preset.dWarmup), L.dWarmup),
     fixedSamples: 64,
   };
   const dropout = num('train', 'dropout', a.dropout, 0, 0.95);

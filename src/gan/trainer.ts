@@ -29,6 +29,11 @@ export interface TrainOptions {
   loss: 'nonsaturating' | 'minimax';
   optimizer: 'adam' | 'sgd';
   lr: number;
+  /**
+   * The discriminator's learning rate when it differs from G's `lr` (absent: `lr` for both).
+   * A faster D (Heusel et al. 2017's two time-scale rule) keeps up with G.
+   */
+  lrD?: number;
   /** Adam's betas. */
   betas: [number, number];
   /** SGD's momentum. */
@@ -38,11 +43,18 @@ export interface TrainOptions {
   seed: number;
   /** Samples in the fixed noise batch used for progress grids. */
   fixedSamples: number;
+  /**
+   * Discriminator-only steps before the first generator step (0: none). A D that starts from
+   * tiny weights gives G a gradient that is nearly the same for every sample, and Adam scales
+   * it up to full steps, so G's samples all move one way and collapse to one image before D
+   * can tell them apart; a D warmed up against G's first samples already does.
+   */
+  dWarmup: number;
 }
 
 export const DEFAULT_OPTIONS: TrainOptions = {
   batchSize: 64, k: 1, loss: 'nonsaturating', optimizer: 'adam', lr: 1e-3, betas: [0.5, 0.999],
-  momentum: 0.5, decay: 0, seed: 1, fixedSamples: 64,
+  momentum: 0.5, decay: 0, seed: 1, fixedSamples: 64, dWarmup: 0,
 };
 
 export interface StepLog {
@@ -91,6 +103,7 @@ export const OPTION_LIMITS = {
   beta: { min: 0, max: 1, maxOpen: true },
   momentum: { min: 0, max: 1, maxOpen: true },
   decay: { min: 0, max: 1000 },
+  dWarmup: { min: 0, max: 100_000, integer: true },
 } as const satisfies Record<string, Limit>;
 
 /** `[1, 65536]`, `(0, 10)`: a limit as a range. */
@@ -117,12 +130,16 @@ export function checkOptions(o: TrainOptions): TrainOptions {
   if (o.loss !== 'nonsaturating' && o.loss !== 'minimax') throw new ValueError(`train: loss must be nonsaturating or minimax, got ${JSON.stringify(o.loss)}`);
   if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw new ValueError(`train: optimizer must be adam or sgd, got ${JSON.stringify(o.optimizer)}`);
   check('lr', o.lr, L.lr);
+  if (o.lrD !== undefined) check('lrD', o.lrD, L.lr);
   if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new ValueError(`train: betas must be two numbers, got ${JSON.stringify(o.betas)}`);
   check('betas[0]', o.betas[0], L.beta);
   check('betas[1]', o.betas[1], L.beta);
   check('momentum', o.momentum, L.momentum);
   check('decay', o.decay, L.decay);
-  return { ...o, betas: [...o.betas] as [number, number] };
+  // Checkpoints written before the option existed have none: they had no warm-up.
+  const dWarmup = o.dWarmup ?? 0;
+  check('dWarmup', dWarmup, L.dWarmup);
+  return { ...o, betas: [...o.betas] as [number, number], dWarmup };
 }
 
 /** Throws a ValueError when a step's D or G loss is not finite (the run has diverged). */
@@ -182,11 +199,11 @@ export class GanTrainer {
     this.noise = new Generator((o.seed + 1) >>> 0);
     this.dropoutGen = new Generator((o.seed + 2) >>> 0);
     ({ G: this.G, D: this.D } = buildModels(this.config, init, this.dropoutGen));
-    const make = (m: Module): Optimizer => o.optimizer === 'adam'
-      ? new Adam(m.parameters(), { lr: o.lr, betas: o.betas })
-      : new SGD(m.parameters(), { lr: o.lr, momentum: o.momentum });
-    this.optG = make(this.G);
-    this.optD = make(this.D);
+    const make = (m: Module, lr: number): Optimizer => o.optimizer === 'adam'
+      ? new Adam(m.parameters(), { lr, betas: o.betas })
+      : new SGD(m.parameters(), { lr, momentum: o.momentum });
+    this.optG = make(this.G, o.lr);
+    this.optD = make(this.D, o.lrD ?? o.lr);
     this.schedules = o.decay > 0 ? [new StepDecay(this.optG, o.decay), new StepDecay(this.optD, o.decay)] : [];
     this.fixedZ = randn([o.fixedSamples, this.config.zDim], { generator: new Generator((o.seed + 3) >>> 0) }).keep();
     this.ones = full([o.batchSize, 1], 1).keep();
@@ -255,10 +272,14 @@ export class GanTrainer {
   }
 
   /**
-   * k discriminator steps and one generator step, without reading anything back: the
-   * step's four numbers stay on the device until `readLogs()`.
+   * k discriminator steps and one generator step (the first step starts with the
+   * `dWarmup` discriminator-only steps), without reading anything back: the step's four
+   * numbers stay on the device until `readLogs()`.
    */
   queueStep(): void {
+    if (this.step === 0) {
+      for (let i = 0; i < this.options.dWarmup; i++) this.discriminatorStep().dispose();
+    }
     let dStats: Tensor | null = null;
     for (let i = 0; i < this.options.k; i++) {
       dStats?.dispose();
