@@ -116,6 +116,10 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the demo page in headless 
   const untilStatus = (o: Opened, status: DemoStatus, timeoutMs: number) => until(o, `s.status === ${JSON.stringify(status)} || s.status === 'error'`, timeoutMs)
     .then((s) => { expect(s.error, `page error while waiting for ${status}`).toBeNull(); expect(s.status).toBe(status); return s; });
 
+  /** Waits for the end of a run of `steps` steps and for its last grid to be on the canvas (drawn on a later frame). */
+  const untilDone = (o: Opened, steps: number, timeoutMs: number) => until(o, `s.status === 'error' || (s.status === 'done' && s.grids.length > 0 && s.grids[s.grids.length - 1].step === ${steps})`, timeoutMs)
+    .then((s) => { expect(s.error, 'page error during the run').toBeNull(); expect(s.status).toBe('done'); return s; });
+
   /** Sets form fields by id; a <select>'s change event fires, as when a person picks. */
   async function fill(o: Opened, values: Record<string, string>): Promise<void> {
     await o.page.evaluate((v: Record<string, string>) => {
@@ -126,6 +130,9 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the demo page in headless 
       }
     }, values);
   }
+
+  const values = (o: Opened, ids: string[]): Promise<string[]> =>
+    o.page.evaluate((list: string[]) => list.map((id) => (document.getElementById(id) as HTMLInputElement).value), ids);
 
   /** Clicks a download button and returns the file the browser saved. */
   async function download(o: Opened, button: string, timeoutMs: number): Promise<{ name: string; bytes: Uint8Array }> {
@@ -161,12 +168,12 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the demo page in headless 
     expect(s.backend).toBe('webgpu');
     expect(s.adapter).toBeTruthy();
     expect(s.digits).toBe(10_000);
-    expect(await main.page.$eval('#lr', (e) => (e as HTMLInputElement).value)).toBe(String({ ...DEFAULT_OPTIONS, ...PRESET_TRAINING['mlp-small'] }.lr));
+    expect(await values(main, ['lr', 'lr-d', 'd-warmup'])).toEqual([String({ ...DEFAULT_OPTIONS, ...PRESET_TRAINING['mlp-small'] }.lr), '', '0']);
 
     const t1 = Date.now();
     await fill(main, { model: 'mlp-small', digits: '3', batch: '8', steps: '20', every: '50' });
     await main.page.click('#start');
-    s = await untilStatus(main, 'done', 90_000);
+    s = await untilDone(main, 20, 90_000);
     console.log(`demo e2e: MLP GAN, 20 steps at batch 8 in ${Date.now() - t1} ms`);
     expect(s.step).toBe(20);
     expect(s.model).toBe('mlp-small');
@@ -181,7 +188,8 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the demo page in headless 
     const parsed = readCheckpoint(ck.bytes);
     expect(parsed.state.step).toBe(20);
     expect(parsed.metadata).toMatchObject({ model: 'mlp-small', digits: '3', data: 'mnist' });
-    expect(parsed.options).toMatchObject({ batchSize: 8, lr: 1e-3, optimizer: 'adam' });
+    expect(parsed.options).toMatchObject({ batchSize: 8, lr: 1e-3, optimizer: 'adam', dWarmup: 0 });
+    expect(parsed.options.lrD, 'an empty D learning rate is G\'s').toBeUndefined();
     const gif = await download(main, 'save-gif', 10_000);
     expect(new TextDecoder().decode(gif.bytes.subarray(0, 6))).toBe('GIF89a');
     const svg = await download(main, 'save-svg', 10_000);
@@ -205,15 +213,17 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the demo page in headless 
     await untilStatus(o, 'ready', 10_000);
     await fill(o, { model: 'dcgan' });
     const preset = { ...DEFAULT_OPTIONS, ...PRESET_TRAINING.dcgan };
-    expect(await o.page.$eval('#lr', (e) => (e as HTMLInputElement).value)).toBe(String(preset.lr));
-    expect(await o.page.$eval('#steps', (e) => (e as HTMLInputElement).value)).toBe(String(preset.steps));
+    expect(await values(o, ['lr', 'lr-d', 'd-warmup', 'steps'])).toEqual([preset.lr, preset.lrD ?? '', preset.dWarmup, preset.steps].map(String));
 
     const t0 = Date.now();
-    await fill(o, { digits: '3', batch: '8', steps: '20', every: '20' });
+    // No warm-up: its D-only steps all run in the first step, minutes on SwiftShader.
+    await fill(o, { digits: '3', batch: '8', steps: '20', every: '20', 'd-warmup': '0' });
     await o.page.click('#start');
     await until(o, `s.step >= 3`, 120_000);
     const ck = await download(o, 'save-checkpoint', 60_000);
-    const step = readCheckpoint(ck.bytes).state.step;
+    const parsed = readCheckpoint(ck.bytes);
+    const step = parsed.state.step;
+    expect(parsed.options).toMatchObject({ batchSize: 8, lr: preset.lr, lrD: preset.lrD, dWarmup: 0 });
     console.log(`demo e2e: DCGAN checkpoint at step ${step} after ${Date.now() - t0} ms`);
     expect(step).toBeGreaterThanOrEqual(3);
     expect(step).toBeLessThan(20);
@@ -222,7 +232,7 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the demo page in headless 
     const svg = await download(o, 'save-svg', 10_000);
     expect(new TextDecoder().decode(svg.bytes)).toMatch(/^<svg/);
 
-    const s = await untilStatus(o, 'done', 150_000);
+    const s = await untilDone(o, 20, 150_000);
     console.log(`demo e2e: DCGAN, 20 steps at batch 8 in ${Date.now() - t0} ms`);
     expect(s.step).toBe(20);
     expect(s.grids[0]?.step).toBe(0);
@@ -244,7 +254,7 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the demo page in headless 
     expect(s.backend).toBe('cpu');
     await fill(o, { batch: '8', steps: '5' });
     await o.page.click('#start');
-    s = await untilStatus(o, 'done', 30_000);
+    s = await untilDone(o, 5, 30_000);
     expect(s.step).toBe(5);
     expect(s.grids.at(-1)?.step).toBe(5);
     expect(o.errors, 'errors on the page').toEqual([]);
@@ -252,7 +262,7 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the demo page in headless 
   }, 60_000);
 
   it.runIf(SCREENSHOT)('writes docs/demo.png: the default MLP GAN mid-run', async () => {
-    const o = await open({ width: 1280, height: 860 });
+    const o = await open({ width: 1280, height: 900 });
     await untilStatus(o, 'ready', 60_000);
     await fill(o, { every: '25' });
     await o.page.click('#start');
