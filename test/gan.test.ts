@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FormatError, Generator, ValueError, Sequential, add, assign, scope, bceWithLogits, full, tensor, type Tensor } from '../src/index.js';
+import { FormatError, Generator, ValueError, Sequential, add, assign, memory, scope, bceWithLogits, full, tensor, type Tensor } from '../src/index.js';
 import { Module, buffer } from '../src/nn/module.js';
 import { GanTrainer, type StepLog } from '../src/gan/trainer.js';
 import { MODEL_KINDS, PRESETS, buildModels, type MlpGanConfig } from '../src/gan/models.js';
@@ -100,6 +100,18 @@ describe.each(BACKENDS)('GAN on %s', (bk) => {
         expect([warm.optD.t, warm.optG.t]).toEqual([4, 1]);
         await steps(warm, 2);
         expect([warm.optD.t, warm.optG.t]).toEqual([6, 3]);
+      });
+    });
+
+    it('dispose() gives back every byte the trainer held, steps still queued included', async () => {
+      await run(bk, async () => {
+        const before = memory().bytesInUse;
+        const t = new GanTrainer(TINY, OPTS, fakeData());
+        await steps(t, 2);
+        t.queueStep();
+        expect(memory().bytesInUse).toBeGreaterThan(before);
+        t.dispose();
+        expect(memory().bytesInUse).toBe(before);
       });
     });
 

@@ -143,18 +143,9 @@ export class Session {
     );
   }
 
-  /**
-   * Frees the trainer's device memory once the run has ended: the optimizers' arenas (which
-   * hold the weights, gradients and moments), the models' buffers and the fixed noise.
-   * GanTrainer has no dispose() of its own; its two [batch, 1] label tensors are private
-   * and stay until the page closes.
-   */
+  /** Frees the trainer's device memory once the run has ended. */
   dispose(): void {
     if (!this.ended) throw new Error('Session.dispose: the run has not ended; stop() it and await finished');
-    const t = this.trainer;
-    t.optG.arena.release();
-    t.optD.arena.release();
-    for (const b of [...t.G.buffers(), ...t.D.buffers()]) b.dispose();
-    t.fixedZ.dispose();
+    this.trainer.dispose();
   }
 }

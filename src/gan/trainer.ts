@@ -344,6 +344,20 @@ export class GanTrainer {
     }
   }
 
+  /**
+   * Frees the trainer's device memory: the weights, gradients and moments (the optimizers'
+   * arenas), the models' buffers, the fixed noise, the label batches and any step numbers
+   * not yet read back. The trainer cannot be used afterwards.
+   */
+  dispose(): void {
+    for (const p of this.pending) p.stats.dispose();
+    this.pending = [];
+    this.optG.arena.release();
+    this.optD.arena.release();
+    for (const b of [...this.G.buffers(), ...this.D.buffers()]) b.dispose();
+    for (const t of [this.fixedZ, this.ones, this.zeros]) t.dispose();
+  }
+
   /** The counters a checkpoint needs to resume exactly. */
   state(): TrainerState {
     return {
