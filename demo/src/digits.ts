@@ -3,9 +3,8 @@
  * scripts/make-digits.mjs), fetched with progress, parsed by `readIdxDataset`, and cut
  * into the same training split the CLI trains on.
  */
-import { filterDigits, readIdxDataset, split, toSigned, type Digits } from 'shadergrad/data';
+import { filterDigits, readIdxDataset, split, STANDARD_SPLIT, toSigned, type Digits } from 'shadergrad/data';
 import { ValueError } from 'shadergrad';
-import { TRAIN_SPLIT } from './split.js';
 
 const FILES = { images: 'digits-images-idx3-ubyte.gz', labels: 'digits-labels-idx1-ubyte.gz' } as const;
 
@@ -55,7 +54,7 @@ export async function loadDigits(onProgress: Progress): Promise<Digits> {
 
 /** The training split of `all` (the held-out fifth is what `shadergrad eval` scores against). */
 export function trainingDigits(all: Digits): Digits {
-  return split(all, TRAIN_SPLIT).train;
+  return split(all, STANDARD_SPLIT).train;
 }
 
 /**

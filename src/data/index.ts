@@ -4,5 +4,5 @@
 export type { Batch, Digits } from './types.js';
 export type { IdxArray, IdxDtype } from './idx.js';
 export { MAX_IDX_BYTES, readIdx, readIdxDataset } from './idx.js';
-export { batches, filterDigits, shuffle, split, toSigned } from './dataset.js';
+export { batches, filterDigits, shuffle, split, STANDARD_SPLIT, toSigned } from './dataset.js';
 export { permutation, pcgHash, randomU32, randomUnit } from './random.js';
