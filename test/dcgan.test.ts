@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { BatchNorm2d, Conv2d, Generator, ReLU, Sequential, conv2d, noGrad, randn, relu, tensor, truncatedNormal } from '../src/index.js';
 import { buildModels, PRESETS } from '../src/gan/models.js';
-import { DCGAN_MNIST, transposedLayer } from '../src/gan/dcgan.js';
+import { DCGAN_MNIST, checkDcgan, transposedLayer } from '../src/gan/dcgan.js';
 import { GanTrainer, type StepLog } from '../src/gan/trainer.js';
 import { loadGenerator, readCheckpoint, saveCheckpoint } from '../src/gan/checkpoint.js';
 import type { Digits } from '../src/data/types.js';
@@ -15,6 +15,13 @@ import { BACKENDS, expectClose, randomArray, run, skipReason } from './helpers.j
 const data = (): Digits => ({ images: randomArray(24 * 784, 31), labels: new Uint8Array(24).fill(3), n: 24, height: 28, width: 28 });
 
 describe('the DCGAN config', () => {
+  it('dDropout: configs without it mean none; outside [0, 1) is refused by name', () => {
+    const { dDropout: _d, ...older } = DCGAN_MNIST;
+    expect(checkDcgan(older as typeof DCGAN_MNIST).dDropout).toBe(0);
+    expect(() => checkDcgan({ ...DCGAN_MNIST, dDropout: 1 })).toThrow(/dDropout must be in \[0, 1\), got 1/);
+    expect(DCGAN_MNIST.dDropout).toBe(0.3);
+  });
+
   it('gives the tutorial sizes 2 -> 3 -> 6 -> 12 -> 28 with every output pixel reached by a kernel tap', () => {
     const sizes = DCGAN_MNIST.gSizes;
     const layers = sizes.slice(1).map((t, i) => transposedLayer(sizes[i]!, t, 5, 2)!);
@@ -68,8 +75,11 @@ describe.each(BACKENDS)('conv layers and the DCGAN on %s', (bk) => {
         ]);
         expect(G.namedBuffers().map(([n]) => n)).toEqual(['3.running_mean', '3.running_var', '6.running_mean', '6.running_var', '9.running_mean', '9.running_var']);
         expect(D.namedParameters().map(([n, p]) => `${n}:${p.shape.join('x')}`)).toEqual([
-          '0.weight:8x1x5x5', '0.bias:8', '3.weight:16x8x5x5', '3.bias:16', '7.weight:32x784', '7.bias:32', '9.weight:1x32', '9.bias:1',
+          '0.weight:8x1x5x5', '0.bias:8', '3.weight:16x8x5x5', '3.bias:16', '7.weight:32x784', '7.bias:32', '10.weight:1x32', '10.bias:1',
         ]);
+        // The dropout after the dense hidden layer (9) has no parameters; without it the logit layer is 9.
+        const plain = buildModels({ ...PRESETS.dcgan, dDropout: 0 }, new Generator(1)).D;
+        expect(plain.namedParameters().map(([n]) => n).slice(-2)).toEqual(['9.weight', '9.bias']);
       });
     });
 

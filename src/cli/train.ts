@@ -51,7 +51,7 @@ export const TRAIN_FLAGS: Flags = {
   beta2: { type: 'string', default: String(DEFAULT_OPTIONS.betas[1]), help: "Adam's beta2" },
   momentum: { type: 'string', default: String(DEFAULT_OPTIONS.momentum), help: "SGD's momentum" },
   decay: { type: 'string', default: '0', help: 'step decay per epoch: lr_e = lr_{e-1} / (1 + decay * e)' },
-  dropout: { type: 'string', default: '0', help: 'dropout probability in the discriminator' },
+  dropout: { type: 'string', help: 'dropout probability in the discriminator (default 0; dcgan: 0.3)' },
   backend: { type: 'string', default: 'auto', help: 'auto (WebGPU on a hardware adapter, else CPU), webgpu or cpu' },
   'sample-every': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.sampleEvery), help: 'steps between progress grids (GIF frames)' },
   'checkpoint-every': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.checkpointEvery), help: 'steps between checkpoints (0: only at the end)' },
@@ -73,12 +73,10 @@ function presetDefaults(key: 'steps' | 'lr' | 'lrD' | 'dWarmup'): string {
 /** Exit codes of a run stopped by a signal: 128 + the signal's number, as a shell reports it. */
 const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
-/** The preset with the --dropout flag applied (to a model whose D has dropout). */
-function modelConfig(model: PresetName, dropout: number): GanConfig {
+/** The preset, with the --dropout flag's probability in D when given. */
+function modelConfig(model: PresetName, dropout: number | undefined): GanConfig {
   const base: GanConfig = PRESETS[model];
-  if ('dDropout' in base) return { ...base, dDropout: dropout };
-  if (dropout > 0) throw new ValueError(`train: --dropout does not apply to the ${model} model`);
-  return base;
+  return dropout === undefined ? base : { ...base, dDropout: dropout };
 }
 
 /**
@@ -203,7 +201,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     dWarmup: limited('train', 'd-warmup', a['d-warmup'] ?? String(preset.dWarmup), L.dWarmup),
     fixedSamples: 64,
   };
-  const dropout = num('train', 'dropout', a.dropout, 0, 0.95);
+  const dropout = a.dropout === undefined ? undefined : num('train', 'dropout', a.dropout, 0, 0.95);
   const sampleEvery = int('train', 'sample-every', a['sample-every'], 1, 1_000_000);
   const checkpointEvery = int('train', 'checkpoint-every', a['checkpoint-every'], 0, 10_000_000);
   const logEvery = int('train', 'log-every', a['log-every'], 1, 1_000_000);

@@ -11,7 +11,7 @@
  */
 import { ValueError } from '../errors.js';
 import { AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d } from '../nn/conv.js';
-import { Flatten, Linear, ReLU, Reshape, Sequential, Tanh } from '../nn/layers.js';
+import { Dropout, Flatten, Linear, ReLU, Reshape, Sequential, Tanh } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import type { Generator } from '../ops/random.js';
 import type { GanModels, ImageShape } from './models.js';
@@ -29,6 +29,12 @@ export interface DcganConfig {
   dChannels: number[];
   /** Units of D's hidden dense layer (32). */
   dDense: number;
+  /**
+   * Dropout probability after D's hidden dense layer (0: none; configs saved before the
+   * field existed have none). Each sample then gets its own dropout mask, so D's gradient
+   * differs from sample to sample and cannot drag every sample of G the same way.
+   */
+  dDropout: number;
   /** Square kernel of every conv (5). */
   kernel: number;
   /** Stride of G's transposed convs (2). */
@@ -70,6 +76,8 @@ export function checkDcgan(c: DcganConfig): DcganConfig {
   for (const [n, v] of [['dDense', c.dDense], ['kernel', c.kernel], ['stride', c.stride]] as const) if (!positiveInts([v])) bad(`${n} must be a positive integer, got ${v}`);
   for (const [n, v] of [['gStd', c.gStd], ['dStd', c.dStd], ['bnEps', c.bnEps]] as const) if (!(v > 0 && v < 10)) bad(`${n} must be in (0, 10), got ${v}`);
   if (!(c.bnMomentum >= 0 && c.bnMomentum <= 1)) bad(`bnMomentum must be in [0, 1], got ${c.bnMomentum}`);
+  const dDropout = c.dDropout ?? 0;
+  if (!(dDropout >= 0 && dDropout < 1)) bad(`dDropout must be in [0, 1), got ${dDropout}`);
   const [C, H, W] = c.imageShape;
   if (c.gChannels[0]! * c.gSizes[0]! ** 2 !== c.zDim) bad(`zDim ${c.zDim} must equal gChannels[0] x gSizes[0]^2 = ${c.gChannels[0]! * c.gSizes[0]! ** 2}`);
   if (H !== W || c.gSizes.at(-1) !== H || c.gChannels.at(-1) !== C) bad(`G ends at ${c.gChannels.at(-1)}x${c.gSizes.at(-1)}x${c.gSizes.at(-1)} but imageShape is ${c.imageShape.join('x')}`);
@@ -78,7 +86,7 @@ export function checkDcgan(c: DcganConfig): DcganConfig {
   }
   const pooled = H / 2 ** c.dChannels.length;
   if (!Number.isInteger(pooled)) bad(`image size ${H} is not divisible by 2^${c.dChannels.length} (one 2x2 pool per conv of D)`);
-  return { ...c, imageShape: [...c.imageShape] as ImageShape, gChannels: [...c.gChannels], gSizes: [...c.gSizes], dChannels: [...c.dChannels] };
+  return { ...c, dDropout, imageShape: [...c.imageShape] as ImageShape, gChannels: [...c.gChannels], gSizes: [...c.gSizes], dChannels: [...c.dChannels] };
 }
 
 function generator(c: DcganConfig, init: Generator): Sequential {
@@ -94,7 +102,7 @@ function generator(c: DcganConfig, init: Generator): Sequential {
   return new Sequential(...layers);
 }
 
-function discriminator(c: DcganConfig, init: Generator): Sequential {
+function discriminator(c: DcganConfig, init: Generator, dropout?: Generator): Sequential {
   const layers: Module[] = [];
   let prev = c.imageShape[0];
   for (const ch of c.dChannels) {
@@ -103,18 +111,20 @@ function discriminator(c: DcganConfig, init: Generator): Sequential {
   }
   const flat = prev * (c.imageShape[1] / 2 ** c.dChannels.length) ** 2;
   const dense = { init: 'truncated' as const, std: c.dStd, generator: init };
-  layers.push(new Flatten(), new Linear(flat, c.dDense, dense), new ReLU(), new Linear(c.dDense, 1, dense));
+  layers.push(new Flatten(), new Linear(flat, c.dDense, dense), new ReLU());
+  if (c.dDropout > 0) layers.push(new Dropout(c.dDropout, dropout));
+  layers.push(new Linear(c.dDense, 1, dense));
   return new Sequential(...layers);
 }
 
-/** G then D, drawing their initial weights from `init` in that order. */
-export function buildDcgan(c: DcganConfig, init: Generator): GanModels {
+/** G then D, drawing their initial weights from `init` in that order; D's dropout draws from `dropout`. */
+export function buildDcgan(c: DcganConfig, init: Generator, dropout?: Generator): GanModels {
   const G = generator(c, init);
-  return { G, D: discriminator(c, init) };
+  return { G, D: discriminator(c, init, dropout) };
 }
 
 /** The tutorial's DCGAN for 28x28 MNIST digits. */
 export const DCGAN_MNIST: DcganConfig = {
   kind: 'dcgan', zDim: 100, imageShape: [1, 28, 28], gChannels: [25, 256, 128, 64, 1], gSizes: [2, 3, 6, 12, 28],
-  dChannels: [8, 16], dDense: 32, kernel: 5, stride: 2, gStd: 0.1, dStd: 0.02, bnMomentum: 0.01, bnEps: 1e-3,
+  dChannels: [8, 16], dDense: 32, dDropout: 0.3, kernel: 5, stride: 2, gStd: 0.1, dStd: 0.02, bnMomentum: 0.01, bnEps: 1e-3,
 };

@@ -105,7 +105,7 @@ export const MODEL_KINDS: { [K in ModelKind]: ModelKindSpec<Extract<GanConfig, {
       return { G, D: mlpDiscriminator(c, init, dropout) };
     },
   },
-  dcgan: { check: checkDcgan, build: (c, init) => buildDcgan(c, init) },
+  dcgan: { check: checkDcgan, build: (c, init, dropout) => buildDcgan(c, init, dropout) },
 };
 
 /** The presets the CLI's --model offers. */
