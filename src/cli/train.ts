@@ -51,7 +51,7 @@ export const TRAIN_FLAGS: Flags = {
   beta2: { type: 'string', default: String(DEFAULT_OPTIONS.betas[1]), help: "Adam's beta2" },
   momentum: { type: 'string', default: String(DEFAULT_OPTIONS.momentum), help: "SGD's momentum" },
   decay: { type: 'string', default: '0', help: 'step decay per epoch: lr_e = lr_{e-1} / (1 + decay * e)' },
-  dropout: { type: 'string', help: 'dropout probability in the discriminator (default 0; dcgan: 0.3)' },
+  dropout: { type: 'string', help: `dropout probability in the discriminator (default 0; dcgan: ${PRESETS.dcgan.dDropout})` },
   backend: { type: 'string', default: 'auto', help: 'auto (WebGPU on a hardware adapter, else CPU), webgpu or cpu' },
   'sample-every': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.sampleEvery), help: 'steps between progress grids (GIF frames)' },
   'checkpoint-every': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.checkpointEvery), help: 'steps between checkpoints (0: only at the end)' },
