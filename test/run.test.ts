@@ -152,6 +152,34 @@ describe('TrainingRun', () => {
     expect([await resumed.trainStep(), await resumed.trainStep()]).toEqual(whole.slice(n));
   });
 
+  it('takes D warm-up steps one per turn of the event loop; stopped in the middle, its checkpoint resumes the warm-up exactly', async () => {
+    const opts = { ...OPTS, dWarmup: 5 };
+    const whole: StepLog[] = [];
+    const straight = new GanTrainer(TINY, opts, fakeData());
+    for (let i = 0; i < 3; i++) whole.push(await straight.trainStep());
+
+    const t = new GanTrainer(TINY, opts, fakeData());
+    const run = new TrainingRun(t, { steps: 3, checkpointEvery: 0 });
+    // Each warm-up step is followed by a turn of the event loop, so an immediate set by one runs before the next.
+    let turns = 0;
+    const warm = t.queueWarmupStep.bind(t);
+    t.queueWarmupStep = () => {
+      const took = warm();
+      if (took) setImmediate(() => (++turns === 2 ? run.stop() : undefined));
+      return took;
+    };
+    const result = await run.start();
+    expect(result.step).toBe(0);
+    expect(t.warmupRemaining).toBe(3);
+    const ck = readCheckpoint(await saveCheckpoint(t));
+    expect(ck.state.warmupLeft).toBe(3);
+    expect(ck.state.optD.t).toBe(2);
+    const resumed = resumeTrainer(ck, fakeData());
+    const rest: StepLog[] = [];
+    for (let i = 0; i < 3; i++) rest.push(await resumed.trainStep());
+    expect(rest).toEqual(whole);
+  });
+
   it('pause() holds the loop with every step read back until resume()', async () => {
     const t = trainer();
     const run = new TrainingRun(t, { steps: 30, logEvery: 10, sampleEvery: 1000, checkpointEvery: 0 });

@@ -85,7 +85,7 @@ function checkState(s: unknown): TrainerState {
   const nat = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
   const gen = (g: unknown) => { const x = g as Generator['state']; return x && nat(x.seed) && nat(x.stream) && nat(x.offset); };
   const opt = (o: unknown) => { const x = o as { t: number; lr: number }; return x && nat(x.t) && typeof x.lr === 'number' && x.lr >= 0; };
-  if (!st || !nat(st.step) || !nat(st.epoch) || !nat(st.batchIndex) || !gen(st.noise) || !gen(st.dropout) || !opt(st.optG) || !opt(st.optD)) {
+  if (!st || !nat(st.step) || !nat(st.epoch) || !nat(st.batchIndex) || !gen(st.noise) || !gen(st.dropout) || !opt(st.optG) || !opt(st.optD) || (st.warmupLeft !== undefined && !nat(st.warmupLeft))) {
     throw new FormatError('checkpoint: metadata "state" is missing fields or has bad values');
   }
   return st;

@@ -34,7 +34,8 @@
  * own numbers, and a non-finite loss throws a ValueError at that readback, after the
  * `step` events of the steps before it.
  *
- * The loop yields to the event loop after every step (setImmediate in Node, a
+ * The loop yields to the event loop after every step, and after each of the trainer's
+ * D-only warm-up steps (setImmediate in Node, a
  * MessageChannel task in browsers), so a SIGINT handler runs even on the CPU backend and
  * a page stays responsive. `stop()` ends the loop after the current step, still emitting
  * the final checkpoint, grid and `end`; `pause()` holds it after the current step until
@@ -205,14 +206,17 @@ export class TrainingRun implements AsyncIterable<RunEvent> {
     yield { type: 'start', step: t.step, steps: this.steps };
     yield* this.grid();
     while (t.step < this.steps && !this.stopRequested) {
-      t.queueStep();
-      const s = t.step;
-      const last = s >= this.steps || this.stopRequested;
-      const gridDue = s % this.sampleEvery === 0;
-      const checkpointDue = this.checkpointEvery > 0 && s % this.checkpointEvery === 0 && !last;
-      if (last || gridDue || checkpointDue || this.paused || s % this.logEvery === 0) yield* this.readLogs();
-      if (gridDue) yield* this.grid();
-      if (checkpointDue) yield await this.checkpoint(false);
+      // D's warm-up steps, one per turn of the loop: no logs, grids or checkpoints of their own.
+      if (!t.queueWarmupStep()) {
+        t.queueStep();
+        const s = t.step;
+        const last = s >= this.steps || this.stopRequested;
+        const gridDue = s % this.sampleEvery === 0;
+        const checkpointDue = this.checkpointEvery > 0 && s % this.checkpointEvery === 0 && !last;
+        if (last || gridDue || checkpointDue || this.paused || s % this.logEvery === 0) yield* this.readLogs();
+        if (gridDue) yield* this.grid();
+        if (checkpointDue) yield await this.checkpoint(false);
+      }
       await nextTask();
       if (this.gate && !this.stopRequested) {
         yield* this.readLogs();

@@ -79,6 +79,8 @@ export interface TrainerState {
   dropout: Generator['state'];
   optG: { t: number; lr: number };
   optD: { t: number; lr: number };
+  /** D-only warm-up steps still to take (absent in checkpoints that predate it: none). */
+  warmupLeft?: number;
 }
 
 /** A range of numbers: [min, max], either end open where said, integers only where said. */
@@ -184,6 +186,8 @@ export class GanTrainer {
   private readonly ones: Tensor;
   private readonly zeros: Tensor;
   private pending: PendingStep[] = [];
+  /** D-only warm-up steps still to take before the first generator step. */
+  private warmupLeft: number;
 
   constructor(config: GanConfig, options: Partial<TrainOptions>, readonly data: Digits) {
     this.config = checkConfig(config);
@@ -209,6 +213,7 @@ export class GanTrainer {
     this.ones = full([o.batchSize, 1], 1).keep();
     this.zeros = full([o.batchSize, 1], 0).keep();
     this.iter = this.epochIterator();
+    this.warmupLeft = o.dWarmup;
     this.monitor = new CollapseMonitor(meanPairwiseDistance(data.images, data.n, pixels(this.config.imageShape)));
   }
 
@@ -271,15 +276,30 @@ export class GanTrainer {
     });
   }
 
+  /** D-only warm-up steps still to take before the first generator step. */
+  get warmupRemaining(): number {
+    return this.warmupLeft;
+  }
+
+  /**
+   * One of the `dWarmup` D-only steps, if any is left (false otherwise). `queueStep()` takes
+   * those left itself; a `TrainingRun` takes them one at a time, yielding in between, so a
+   * long warm-up stays interruptible and a page stays responsive.
+   */
+  queueWarmupStep(): boolean {
+    if (this.warmupLeft === 0) return false;
+    this.discriminatorStep().dispose();
+    this.warmupLeft--;
+    return true;
+  }
+
   /**
    * k discriminator steps and one generator step (the first step starts with the
    * `dWarmup` discriminator-only steps), without reading anything back: the step's four
    * numbers stay on the device until `readLogs()`.
    */
   queueStep(): void {
-    if (this.step === 0) {
-      for (let i = 0; i < this.options.dWarmup; i++) this.discriminatorStep().dispose();
-    }
+    while (this.queueWarmupStep());
     let dStats: Tensor | null = null;
     for (let i = 0; i < this.options.k; i++) {
       dStats?.dispose();
@@ -364,6 +384,7 @@ export class GanTrainer {
       step: this.step, epoch: this.epoch, batchIndex: this.batchIndex,
       noise: this.noise.state, dropout: this.dropoutGen.state,
       optG: { t: this.optG.t, lr: this.optG.lr }, optD: { t: this.optD.t, lr: this.optD.lr },
+      warmupLeft: this.warmupLeft,
     };
   }
 
@@ -377,6 +398,7 @@ export class GanTrainer {
     this.optG.lr = s.optG.lr;
     this.optD.t = s.optD.t;
     this.optD.lr = s.optD.lr;
+    this.warmupLeft = s.warmupLeft ?? 0;
     this.iter = this.epochIterator();
     this.batchIndex = 0;
     for (let i = 0; i < s.batchIndex; i++) {
