@@ -1,0 +1,141 @@
+/**
+ * The benchmark page. `?quick=1` runs a small subset, `?profile=1` adds per-kernel times of
+ * the training iterations. Phases: shadergrad WebGPU and TF.js WebGPU interleaved round by
+ * round; the profile; then shadergrad's CPU reference (`init({ backend: 'cpu' })` replaces
+ * the WebGPU backend, so it runs last, on its own). The result is left on `window.__bench`.
+ */
+import './install.js';
+import { describeAdapter, gpu, init, shutdown } from 'shadergrad';
+import { PRESETS } from 'shadergrad/gan';
+import { CONV_LAYERS, cases, type Case } from './cases.js';
+import { measureRow, profileRuns, type Lib, type Rounds } from './measure.js';
+import { markdown } from './report.js';
+import { shadergradImpl } from './sg.js';
+import { initTf, tfImpl, tfVersion } from './tf.js';
+import type { BenchResult, ProfileSection, Row } from './types.js';
+import { KernelProfile } from './webgpu-hooks.js';
+
+const params = new URLSearchParams(location.search);
+const QUICK = params.get('quick') === '1';
+const PROFILE = params.get('profile') === '1';
+
+/**
+ * SwiftShader runs WebGPU on the CPU, about 1000x slower than a GPU: few rounds, small
+ * budgets. The CPU reference compiles nothing, so it gets by with fewer runs. A full run
+ * warms training up for up to 5 iterations (20 s): shadergrad's bind-group cache takes 4
+ * GAN iterations to fill, and the calls counted should be those of the steady state.
+ */
+type Kind = 'kernel' | 'train';
+const ROUNDS: Record<'gpu' | 'cpu', Record<Kind, Rounds>> = QUICK
+  ? {
+    gpu: { kernel: { warmup: 1, min: 2, max: 3, budgetMs: 500 }, train: { warmup: 1, min: 2, max: 2, budgetMs: 0 } },
+    cpu: { kernel: { warmup: 1, min: 2, max: 3, budgetMs: 500 }, train: { warmup: 1, min: 2, max: 2, budgetMs: 0 } },
+  }
+  : {
+    gpu: { kernel: { warmup: 1, min: 3, max: 7, budgetMs: 3000 }, train: { warmup: 5, warmupBudgetMs: 20_000, min: 3, max: 5, budgetMs: 6000 } },
+    cpu: { kernel: { warmup: 1, min: 1, max: 5, budgetMs: 2000 }, train: { warmup: 1, min: 2, max: 5, budgetMs: 4000 } },
+  };
+const PROFILE_ITERATIONS = QUICK ? 2 : 3;
+
+const log = (line: string): void => {
+  (window.__benchLog ??= []).push(line);
+  console.log(`[bench] ${line}`);
+  const el = document.getElementById('log');
+  if (el) el.textContent += `${line}\n`;
+};
+
+/** The page's DCGAN table must be the preset's, or TF.js would train another model. */
+function checkLayers(): void {
+  const c = PRESETS.dcgan;
+  const g = CONV_LAYERS.filter((l) => l.transposed);
+  const d = CONV_LAYERS.filter((l) => !l.transposed);
+  const ok = g.length === c.gChannels.length - 1 && d.length === c.dChannels.length
+    && g.every((l, i) => l.O === c.gChannels[i] && l.C === c.gChannels[i + 1] && l.OH === c.gSizes[i] && l.H === c.gSizes[i + 1])
+    && d.every((l, i) => l.C === [1, ...c.dChannels][i] && l.O === c.dChannels[i] && l.H === 28 / 2 ** i && l.k === c.kernel);
+  if (!ok) throw new Error('bench/page/cases.ts: CONV_LAYERS no longer match PRESETS.dcgan (src/gan/dcgan.ts); update the table');
+}
+
+async function timePhase(rows: Row[], list: Case[], libs: Lib[], rounds: Record<Kind, Rounds>): Promise<void> {
+  for (const c of list) {
+    const t0 = performance.now();
+    const cells = await measureRow(c, libs, rounds[c.group === 'train' ? 'train' : 'kernel'], log);
+    let row = rows.find((r) => r.id === c.id);
+    if (!row) rows.push((row = { id: c.id, group: c.group, name: c.name, unit: c.unit, work: c.work, cells: {} }));
+    Object.assign(row.cells, cells);
+    const summary = Object.entries(cells).map(([lib, cell]) => `${lib} ${cell!.ms.toFixed(2)} ms`).join(', ');
+    log(`${c.name}: ${summary} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+}
+
+async function profilePhase(list: Case[], libs: { lib: Lib; device: GPUDevice }[]): Promise<ProfileSection[]> {
+  const out: ProfileSection[] = [];
+  for (const c of list.filter((x) => x.group === 'train')) {
+    for (const { lib, device } of libs) {
+      const impl = lib.impl(c.spec);
+      try {
+        await profileRuns(impl, 1, new KernelProfile(device)); // warm-up: pipelines compiled, pools filled
+        const p = new KernelProfile(device);
+        await profileRuns(impl, PROFILE_ITERATIONS, p);
+        out.push({ workload: c.name, lib: lib.name, source: p.source, iterations: PROFILE_ITERATIONS, kernels: await p.result() });
+        log(`profile ${c.name} on ${lib.name}: ${p.source}`);
+      } finally {
+        impl.dispose();
+      }
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<BenchResult> {
+  const started = performance.now();
+  const r: BenchResult = {
+    mode: QUICK ? 'quick' : 'full', profile: PROFILE, adapter: '', adapterId: '', features: [], userAgent: navigator.userAgent,
+    tfjsVersion: tfVersion(), startedAt: new Date().toISOString(), phases: {}, rows: [], profiles: [], error: null,
+  };
+  const phase = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    const t0 = performance.now();
+    await fn();
+    r.phases[name] = Math.round(performance.now() - t0);
+  };
+  // Rows land here as they are measured, so a run cut short still has them.
+  window.__benchPartial = r;
+  try {
+    checkLayers();
+    const list = cases(QUICK);
+    const sg: Lib = { name: 'shadergrad', gpu: true, impl: shadergradImpl };
+    const tfl: Lib = { name: 'tfjs', gpu: true, impl: tfImpl };
+    let tfDevice: GPUDevice | null = null;
+    await phase('init', async () => {
+      await init({ backend: 'webgpu' });
+      tfDevice = await initTf();
+    });
+    const info = gpu().adapterInfo;
+    r.adapter = describeAdapter(info);
+    r.adapterId = [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+    r.features = [...gpu().device.features].filter((f) => f.includes('timestamp'));
+    log(`adapter ${r.adapter}; ${list.length} rows`);
+    await phase('webgpu', () => timePhase(r.rows, list, [sg, tfl], ROUNDS.gpu));
+    if (PROFILE) await phase('profile', async () => void (r.profiles = await profilePhase(list, [{ lib: sg, device: gpu().device }, { lib: tfl, device: tfDevice! }])));
+    await phase('cpu', async () => {
+      await init({ backend: 'cpu' });
+      const cpu: Lib = { name: 'cpu', gpu: false, impl: shadergradImpl };
+      await timePhase(r.rows, list, [cpu], ROUNDS.cpu);
+    });
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    r.error = { name: err.name, message: err.message, stack: err.stack };
+    log(`error: ${err.name}: ${err.message}`);
+  } finally {
+    try {
+      shutdown();
+    } catch { /* the result matters more */ }
+  }
+  r.phases.total = Math.round(performance.now() - started);
+  return r;
+}
+
+void main().then((r) => {
+  document.getElementById('out')!.textContent = markdown(r);
+  document.getElementById('status')!.textContent = r.error ? 'FAILED' : 'done';
+  window.__bench = r;
+});

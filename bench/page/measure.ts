@@ -1,0 +1,99 @@
+/**
+ * Timing: each library's version of a row is warmed up, then timed round by round (every
+ * library once per round, so noise from the rest of the machine hits them alike), each run
+ * from the start of its work until the device has finished it. A row reports the median.
+ */
+import type { Case, Spec } from './cases.js';
+import type { Impl } from './impl.js';
+import type { Cell, Counts, LibName } from './types.js';
+import { since, snapshot, type KernelProfile } from './webgpu-hooks.js';
+
+export interface Lib {
+  name: LibName;
+  /** Whether its WebGPU calls are counted (false on the CPU reference). */
+  gpu: boolean;
+  impl(spec: Spec): Impl;
+}
+
+export interface Rounds {
+  /** Untimed runs first (at least one), while within `warmupBudgetMs` when that is given. */
+  warmup: number;
+  warmupBudgetMs?: number;
+  /** Rounds always run, and the most run while within `budgetMs`. */
+  min: number;
+  max: number;
+  budgetMs: number;
+}
+
+/** The median of a non-empty list. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function medianCounts(cs: Counts[]): Counts {
+  const keys = Object.keys(cs[0]!) as (keyof Counts)[];
+  return Object.fromEntries(keys.map((k) => [k, median(cs.map((c) => c[k]))])) as unknown as Counts;
+}
+
+/** One timed run: the work the device does and the WebGPU calls made, the untimed parts around it excluded. */
+async function timeOnce(impl: Impl): Promise<{ ms: number; counts: Counts }> {
+  await impl.prepare?.();
+  const before = snapshot();
+  const t0 = performance.now();
+  await impl.run();
+  const ms = performance.now() - t0;
+  const counts = since(before);
+  await impl.after?.();
+  return { ms, counts };
+}
+
+/** Runs slower than this are logged as they finish, so a long row shows progress. */
+const SLOW_MS = 5000;
+
+/** Times a row on each library, interleaved round by round. */
+export async function measureRow(c: Case, libs: Lib[], r: Rounds, log: (line: string) => void = () => {}): Promise<Partial<Record<LibName, Cell>>> {
+  const runs: { lib: Lib; impl: Impl; times: number[]; counts: Counts[] }[] = [];
+  const timed = async (x: (typeof runs)[number], what: string) => {
+    const t = await timeOnce(x.impl);
+    if (t.ms > SLOW_MS) log(`  ${c.name}: ${x.lib.name} ${what} ${(t.ms / 1000).toFixed(1)} s`);
+    return t;
+  };
+  try {
+    for (const lib of libs) runs.push({ lib, impl: lib.impl(c.spec), times: [], counts: [] });
+    for (const x of runs) {
+      const t0 = performance.now();
+      for (let i = 0; i < Math.max(1, r.warmup); i++) {
+        if (i > 0 && r.warmupBudgetMs !== undefined && performance.now() - t0 > r.warmupBudgetMs) break;
+        await timed(x, `warm-up ${i + 1}`);
+      }
+    }
+    const start = performance.now();
+    for (let round = 0; round < r.max; round++) {
+      if (round >= r.min && performance.now() - start > r.budgetMs) break;
+      for (const x of runs) {
+        const { ms, counts } = await timed(x, `round ${round + 1}`);
+        x.times.push(ms);
+        x.counts.push(counts);
+      }
+    }
+  } finally {
+    for (const x of runs) x.impl.dispose();
+  }
+  const cells: Partial<Record<LibName, Cell>> = {};
+  for (const x of runs) {
+    const ms = median(x.times);
+    cells[x.lib.name] = { ms, times: x.times, rate: c.unit ? c.work / ms / 1e6 : null, counts: x.lib.gpu ? medianCounts(x.counts) : null };
+  }
+  return cells;
+}
+
+/** Runs `impl` `iterations` times, profiling only the timed part of each run. */
+export async function profileRuns(impl: Impl, iterations: number, profile: KernelProfile): Promise<void> {
+  for (let i = 0; i < iterations; i++) {
+    await impl.prepare?.();
+    await profile.during(() => impl.run());
+    await impl.after?.();
+  }
+}

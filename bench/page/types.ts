@@ -1,0 +1,88 @@
+/**
+ * What the benchmark page leaves on `window.__bench` for bench/run.ts and
+ * test/e2e/bench.test.ts: plain JSON, no classes.
+ */
+
+/** The libraries compared: shadergrad on WebGPU, TensorFlow.js on WebGPU, shadergrad's CPU reference. */
+export type LibName = 'shadergrad' | 'tfjs' | 'cpu';
+export const LIBS: readonly LibName[] = ['shadergrad', 'tfjs', 'cpu'];
+
+/** WebGPU calls made during one timed run, counted by wrapping the API's prototypes. */
+export interface Counts {
+  submits: number;
+  dispatches: number;
+  /** queue.writeBuffer calls. */
+  writes: number;
+  bindGroups: number;
+  buffers: number;
+  /** GPUBuffer.mapAsync calls. */
+  readbacks: number;
+}
+
+/** One library's numbers for one row. */
+export interface Cell {
+  /** Median milliseconds of the timed runs. */
+  ms: number;
+  /** Every timed run, in order. */
+  times: number[];
+  /** `work / ms` in the row's unit (GFLOP/s or GB/s); null for a training row. */
+  rate: number | null;
+  /** The median of each count over the timed runs; null on the CPU reference. */
+  counts: Counts | null;
+}
+
+export interface Row {
+  id: string;
+  /** matmul, conv, batchnorm, adam or train. */
+  group: string;
+  name: string;
+  unit: 'GFLOP/s' | 'GB/s' | null;
+  /** FLOPs (GFLOP/s rows) or bytes (GB/s rows) of one run. */
+  work: number;
+  cells: Partial<Record<LibName, Cell>>;
+}
+
+/** One kernel's share of a profiled workload. */
+export interface KernelTime {
+  kernel: string;
+  calls: number;
+  totalMs: number;
+}
+
+export interface ProfileSection {
+  workload: string;
+  lib: LibName;
+  /** GPU time from timestamps written around each dispatch, or the JS time spent encoding it. */
+  source: 'timestamp-query' | 'cpu-encode';
+  iterations: number;
+  /** Sorted by total time, largest first. */
+  kernels: KernelTime[];
+}
+
+export interface BenchResult {
+  mode: 'quick' | 'full';
+  profile: boolean;
+  adapter: string;
+  /** Vendor and architecture only, e.g. `google swiftshader`: the results' file name. */
+  adapterId: string;
+  /** The adapter's features that matter here (timestamp-query and its in-pass variant). */
+  features: string[];
+  userAgent: string;
+  tfjsVersion: string;
+  startedAt: string;
+  /** Wall time of each phase of the page, ms. */
+  phases: Record<string, number>;
+  rows: Row[];
+  profiles: ProfileSection[];
+  error: { name: string; message: string; stack?: string } | null;
+}
+
+declare global {
+  interface Window {
+    __bench?: BenchResult;
+    /** The result as far as it has got (the same object, filled in as rows are measured). */
+    __benchPartial?: BenchResult;
+    /** Progress lines, for the runner to echo while it waits. */
+    __benchLog?: string[];
+  }
+}

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// The benchmark page (bench/run.ts serves it; `npx vite --config bench/vite.config.ts` to open
+// it by hand). It imports the library by its public names, as an app would; here those names
+// mean the sources, like tsconfig.json's paths. Exact matches only, as for an installed package.
+const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  root: path('.'),
+  resolve: {
+    alias: [
+      { find: /^shadergrad$/, replacement: path('../src/index.ts') },
+      { find: /^shadergrad\/gan$/, replacement: path('../src/gan/index.ts') },
+    ],
+  },
+  server: { fs: { allow: [path('..')] } },
+  // TF.js is hundreds of modules: bundle it once, up front, into a cache of the page's own.
+  // No discovery, so no dependency found mid-run reloads the page.
+  cacheDir: path('../node_modules/.vite-bench'),
+  optimizeDeps: { noDiscovery: true, include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
+  logLevel: 'warn',
+  clearScreen: false,
+});
