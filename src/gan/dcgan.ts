@@ -13,6 +13,7 @@ import { ValueError } from '../errors.js';
 import { AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d } from '../nn/conv.js';
 import { Dropout, Flatten, Linear, ReLU, Reshape, Sequential, Tanh } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
+import { MinibatchStd } from '../nn/minibatch.js';
 import type { Generator } from '../ops/random.js';
 import type { GanModels, ImageShape } from './models.js';
 
@@ -35,6 +36,10 @@ export interface DcganConfig {
    * differs from sample to sample and cannot drag every sample of G the same way.
    */
   dDropout: number;
+  /** A batchnorm after each of D's convs but the first, as in Radford et al. (false in configs saved before the field existed). */
+  dBatchnorm?: boolean;
+  /** A minibatch-stddev feature appended to D's flattened features (false in older configs). */
+  dMinibatchStd?: boolean;
   /** Square kernel of every conv (5). */
   kernel: number;
   /** Stride of G's transposed convs (2). */
@@ -105,13 +110,18 @@ function generator(c: DcganConfig, init: Generator): Sequential {
 function discriminator(c: DcganConfig, init: Generator, dropout?: Generator): Sequential {
   const layers: Module[] = [];
   let prev = c.imageShape[0];
-  for (const ch of c.dChannels) {
-    layers.push(new Conv2d(prev, ch, c.kernel, { padding: 'same', init: { truncatedNormal: c.dStd }, generator: init }), new ReLU(), new AvgPool2d(2));
+  c.dChannels.forEach((ch, i) => {
+    const bn = c.dBatchnorm === true && i > 0;
+    layers.push(new Conv2d(prev, ch, c.kernel, { padding: 'same', bias: !bn, init: { truncatedNormal: c.dStd }, generator: init }));
+    if (bn) layers.push(new BatchNorm2d(ch, { momentum: c.bnMomentum, eps: c.bnEps }));
+    layers.push(new ReLU(), new AvgPool2d(2));
     prev = ch;
-  }
+  });
   const flat = prev * (c.imageShape[1] / 2 ** c.dChannels.length) ** 2;
   const dense = { init: 'truncated' as const, std: c.dStd, generator: init };
-  layers.push(new Flatten(), new Linear(flat, c.dDense, dense), new ReLU());
+  layers.push(new Flatten());
+  if (c.dMinibatchStd === true) layers.push(new MinibatchStd());
+  layers.push(new Linear(flat + (c.dMinibatchStd === true ? 1 : 0), c.dDense, dense), new ReLU());
   if (c.dDropout > 0) layers.push(new Dropout(c.dDropout, dropout));
   layers.push(new Linear(c.dDense, 1, dense));
   return new Sequential(...layers);
