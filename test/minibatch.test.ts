@@ -7,8 +7,11 @@ import { MinibatchStd } from '../src/nn/minibatch.js';
 import { ShapeError, gradcheck, tensor } from '../src/index.js';
 import { BACKENDS, expectClose, randomArray, run, skipReason } from './helpers.js';
 
-/** [B, F] -> [B, F + 1]: each row, then mean_f sqrt(var_b + eps) with the population variance. */
-function reference(x: ArrayLike<number>, B: number, F: number, eps = 1e-8): Float64Array {
+/**
+ * Each sample's F values, then `hw` copies of mean_f sqrt(var_b + eps) with the population
+ * variance ([B, F] -> [B, F + 1] with hw = 1; [B, C, H, W] -> [B, C + 1, H, W] with hw = H W).
+ */
+function reference(x: ArrayLike<number>, B: number, F: number, hw = 1, eps = 1e-8): Float64Array {
   let s = 0;
   for (let f = 0; f < F; f++) {
     let m = 0;
@@ -19,10 +22,10 @@ function reference(x: ArrayLike<number>, B: number, F: number, eps = 1e-8): Floa
     s += Math.sqrt(v / B + eps);
   }
   s /= F;
-  const out = new Float64Array(B * (F + 1));
+  const out = new Float64Array(B * (F + hw));
   for (let b = 0; b < B; b++) {
-    for (let f = 0; f < F; f++) out[b * (F + 1) + f] = x[b * F + f]!;
-    out[b * (F + 1) + F] = s;
+    for (let f = 0; f < F; f++) out[b * (F + hw) + f] = x[b * F + f]!;
+    for (let i = 0; i < hw; i++) out[b * (F + hw) + F + i] = s;
   }
   return out;
 }
@@ -38,6 +41,15 @@ describe.each(BACKENDS)('MinibatchStd on %s', (bk) => {
       });
     });
 
+    it.each([[1, 1, 3, 5], [3, 2, 5, 7], [16, 1, 28, 28]])('[%i, %i, %i, %i] gains a constant channel', async (B, C, H, W) => {
+      await run(bk, async () => {
+        const x = randomArray(B * C * H * W, 5 + B * C);
+        const y = new MinibatchStd().forward(tensor(x, [B, C, H, W]));
+        expect(y.shape).toEqual([B, C + 1, H, W]);
+        expectClose(await y.data(), reference(x, B, C * H * W, H * W), 1e-5, 1e-6, 'minibatch std (4-D)');
+      });
+    });
+
     it('gradcheck: the gradient reaches every sample through the shared feature', async () => {
       await run(bk, async () => {
         const x = tensor(randomArray(4 * 6, 3), [4, 6]);
@@ -45,11 +57,13 @@ describe.each(BACKENDS)('MinibatchStd on %s', (bk) => {
         // gradcheck weights the output at random, so the extra column's gradient differs from row to row.
         const r = await gradcheck((t) => m.forward(t), [x], { atol: 1e-4, rtol: 1e-3 });
         expect(r.ok, `worst ${r.worst}`).toBe(true);
+        const r4 = await gradcheck((t) => m.forward(t), [tensor(randomArray(3 * 2 * 3 * 2, 4), [3, 2, 3, 2])], { atol: 1e-4, rtol: 1e-3 });
+        expect(r4.ok, `4-D: worst ${r4.worst}`).toBe(true);
       });
     });
   });
 });
 
-it('MinibatchStd rejects an input that is not [batch, features]', () => {
+it('MinibatchStd rejects an input that is neither [batch, features] nor [batch, C, H, W]', () => {
   expect(() => new MinibatchStd().forward(tensor(new Float32Array(8), [2, 2, 2]))).toThrow(ShapeError);
 });

@@ -121,7 +121,7 @@ function adamImpl(s: AdamSpec): Impl {
  * are off, so both libraries do the same work.
  */
 function trainImpl(s: TrainSpec): Impl {
-  const config: GanConfig = s.model === 'dcgan' ? { ...PRESETS.dcgan, dDropout: 0, dBatchnorm: false, dMinibatchStd: false } : PRESETS[s.model];
+  const config: GanConfig = s.model === 'dcgan' ? { ...PRESETS.dcgan, dDropout: 0, dBatchnorm: false, dMinibatchStd: undefined } : PRESETS[s.model];
   const trainer = new GanTrainer(config, { batchSize: s.batch, lr: 2e-4, seed: 1 }, syntheticDigits(s.batch));
   return {
     async run() {

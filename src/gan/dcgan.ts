@@ -38,8 +38,11 @@ export interface DcganConfig {
   dDropout: number;
   /** A batchnorm after each of D's convs but the first, as in Radford et al. (false in configs saved before the field existed). */
   dBatchnorm?: boolean;
-  /** A minibatch-stddev feature appended to D's flattened features (false in older configs). */
-  dMinibatchStd?: boolean;
+  /**
+   * A minibatch-stddev feature in D (Karras et al. 2018): 'input' appends it to the image as a
+   * second channel, 'dense' to the flattened features before the dense layer; absent: none.
+   */
+  dMinibatchStd?: 'input' | 'dense';
   /** Square kernel of every conv (5). */
   kernel: number;
   /** Stride of G's transposed convs (2). */
@@ -110,6 +113,10 @@ function generator(c: DcganConfig, init: Generator): Sequential {
 function discriminator(c: DcganConfig, init: Generator, dropout?: Generator): Sequential {
   const layers: Module[] = [];
   let prev = c.imageShape[0];
+  if (c.dMinibatchStd === 'input') {
+    layers.push(new MinibatchStd());
+    prev++;
+  }
   c.dChannels.forEach((ch, i) => {
     const bn = c.dBatchnorm === true && i > 0;
     layers.push(new Conv2d(prev, ch, c.kernel, { padding: 'same', bias: !bn, init: { truncatedNormal: c.dStd }, generator: init }));
@@ -120,8 +127,8 @@ function discriminator(c: DcganConfig, init: Generator, dropout?: Generator): Se
   const flat = prev * (c.imageShape[1] / 2 ** c.dChannels.length) ** 2;
   const dense = { init: 'truncated' as const, std: c.dStd, generator: init };
   layers.push(new Flatten());
-  if (c.dMinibatchStd === true) layers.push(new MinibatchStd());
-  layers.push(new Linear(flat + (c.dMinibatchStd === true ? 1 : 0), c.dDense, dense), new ReLU());
+  if (c.dMinibatchStd === 'dense') layers.push(new MinibatchStd());
+  layers.push(new Linear(flat + (c.dMinibatchStd === 'dense' ? 1 : 0), c.dDense, dense), new ReLU());
   if (c.dDropout > 0) layers.push(new Dropout(c.dDropout, dropout));
   layers.push(new Linear(c.dDense, 1, dense));
   return new Sequential(...layers);

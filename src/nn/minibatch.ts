@@ -14,17 +14,21 @@ import { sub } from '../ops/binary.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
-/** [B, F] -> [B, F + 1]; the extra column is mean_f sqrt(var_b(x[b, f]) + eps) (population variance). */
+/**
+ * [B, F] -> [B, F + 1], or [B, C, H, W] -> [B, C + 1, H, W]: the extra column (channel) holds,
+ * everywhere, mean_f sqrt(var_b(x[b, f]) + eps) over every feature f (population variance).
+ */
 export class MinibatchStd extends Module {
   constructor(readonly eps = 1e-8) {
     super();
   }
 
   forward(x: Tensor): Tensor {
-    if (x.rank !== 2) throw new ShapeError(`MinibatchStd: expected input [batch, features], got ${fmtShape(x.shape)}`);
+    if (x.rank !== 2 && x.rank !== 4) throw new ShapeError(`MinibatchStd: expected input [batch, features] or [batch, C, H, W], got ${fmtShape(x.shape)}`);
     const centred = sub(x, mean(x, 0, true));
     const std = sqrt(add(mean(square(centred), 0, true), this.eps));
-    const s = reshape(mean(std), [1, 1]);
-    return concat([x, mul(full([x.shape[0]!, 1], 1), s)], 1);
+    const extra = [x.shape[0]!, 1, ...x.shape.slice(2)];
+    const s = reshape(mean(std), extra.map(() => 1));
+    return concat([x, mul(full(extra, 1), s)], 1);
   }
 }
