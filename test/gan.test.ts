@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FormatError, Generator, ValueError, Sequential, add, assign, memory, scope, bceWithLogits, full, tensor, type Tensor } from '../src/index.js';
+import { FormatError, Generator, gpu, ValueError, Sequential, add, assign, memory, scope, bceWithLogits, full, tensor, type Tensor } from '../src/index.js';
 import { Module, buffer } from '../src/nn/module.js';
 import { GanTrainer, type StepLog } from '../src/gan/trainer.js';
 import { MODEL_KINDS, PRESETS, buildModels, type MlpGanConfig } from '../src/gan/models.js';
@@ -46,6 +46,25 @@ describe.skipIf(skipReason('webgpu'))('GAN trainer on both backends', () => {
       }
     });
     expect(logs.cpu![19]!.epoch).toBeGreaterThan(0);
+  });
+
+  it('an iteration (k D steps and a G step) is one submit and no readback; the warm-up is one submit per D step', async () => {
+    await run('webgpu', async () => {
+      const t = new GanTrainer(TINY, { ...OPTS, k: 2, dWarmup: 2 }, fakeData());
+      const rt = gpu();
+      const s0 = { ...rt.stats };
+      t.queueWarmupStep();
+      t.queueWarmupStep();
+      expect(rt.stats.submits - s0.submits, 'warm-up submits').toBe(2);
+      for (let i = 0; i < 3; i++) {
+        const s = { ...rt.stats };
+        t.queueStep();
+        expect(rt.stats.submits - s.submits, `iteration ${i + 1}: submits`).toBe(1);
+        expect(rt.stats.readbacks - s.readbacks, `iteration ${i + 1}: readbacks`).toBe(0);
+      }
+      expect((await t.readLogs()).map((l) => l.step)).toEqual([1, 2, 3]);
+      t.dispose();
+    });
   });
 });
 

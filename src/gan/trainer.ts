@@ -17,6 +17,7 @@ import { noGrad } from '../autograd/tape.js';
 import { add, concat, mean, neg, reshape, sigmoid, bceWithLogits, full, randn, tensor, Generator } from '../ops/index.js';
 import { Adam, SGD, StepDecay, type Optimizer } from '../optim/index.js';
 import type { Module } from '../nn/module.js';
+import { flush } from '../runtime-api.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { CollapseMonitor, meanPairwiseDistance } from './monitor.js';
@@ -208,6 +209,8 @@ export class GanTrainer {
       : new SGD(m.parameters(), { lr, momentum: o.momentum });
     this.optG = make(this.G, o.lr);
     this.optD = make(this.D, o.lrD ?? o.lr);
+    // An iteration (k D steps and a G step) is one submit: queueStep() flushes at its end.
+    this.optG.autoSubmit = this.optD.autoSubmit = false;
     this.schedules = o.decay > 0 ? [new StepDecay(this.optG, o.decay), new StepDecay(this.optD, o.decay)] : [];
     this.fixedZ = randn([o.fixedSamples, this.config.zDim], { generator: new Generator((o.seed + 3) >>> 0) }).keep();
     this.ones = full([o.batchSize, 1], 1).keep();
@@ -290,6 +293,7 @@ export class GanTrainer {
     if (this.warmupLeft === 0) return false;
     this.discriminatorStep().dispose();
     this.warmupLeft--;
+    flush();
     return true;
   }
 
@@ -309,6 +313,7 @@ export class GanTrainer {
     const stats = scope(() => concat([dStats!, gLoss])).keep();
     dStats!.dispose();
     gLoss.dispose();
+    flush();
     this.step++;
     this.pending.push({ step: this.step, epoch: this.epoch, lr: this.optG.lr, stats });
   }

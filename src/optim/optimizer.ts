@@ -12,6 +12,13 @@ export abstract class Optimizer {
   readonly arena: ParamArena;
   /** Steps taken. */
   t = 0;
+  /**
+   * Whether `step()` submits the GPU work encoded so far (true: PyTorch's loop of forward,
+   * backward, step then sees its work start at each step). A caller that ends a larger unit
+   * of work itself, as the GAN trainer ends an iteration of a D step and a G step, sets it
+   * false and calls `flush()` once.
+   */
+  autoSubmit = true;
   private _lr: number;
 
   protected constructor(params: Tensor[], lr: number, slots: number, readonly name: string) {
@@ -38,11 +45,11 @@ export abstract class Optimizer {
     this.arena.zeroGrad();
   }
 
-  /** Applies one update to every parameter, then submits the step's GPU work. */
+  /** Applies one update to every parameter, then (with `autoSubmit`) submits the step's GPU work. */
   step(): void {
     this.t++;
     this.update();
-    this.arena.backend.flush();
+    if (this.autoSubmit) this.arena.backend.flush();
   }
 
   protected abstract update(): void;
