@@ -13,6 +13,13 @@ const wideK = kernel({ shader: 'reduce', entry: 'wide' });
 
 /** Outputs from which one thread per output beats one workgroup per output. */
 export const WIDE_REDUCE_OUTPUTS = 256;
+/**
+ * Reductions this short go one thread per output whatever the output count: a workgroup's
+ * barrier tree costs more than a thread's short loop (a bias gradient over a batch of 64,
+ * a loss's mean). On SwiftShader, the MLP GAN's 10 tree reductions of 1 to 128 outputs
+ * took 147 ms of a 364 ms iteration (bench --profile).
+ */
+export const WIDE_REDUCE_MAX_LOOP = 1024;
 
 function normAxes(op: string, shape: Shape, axes: number | readonly number[] | undefined): Set<number> {
   if (axes === undefined) return new Set(shape.map((_, i) => i));
@@ -57,7 +64,7 @@ function reduceRaw(op: string, x: Tensor, axes: Set<number>, mean: boolean): Ten
   const scale = mean ? 1 / p.redSize : 1;
   const out = empty(x.shape.map((d, i) => (axes.has(i) ? 1 : d)), b);
   if (isGpu(b)) {
-    const wide = p.outSize >= WIDE_REDUCE_OUTPUTS;
+    const wide = p.outSize >= WIDE_REDUCE_OUTPUTS || p.redSize <= WIDE_REDUCE_MAX_LOOP;
     b.dispatch(wide ? wideK : treeK, {
       bindings: { x: gs(x), out: gs(out) },
       params: {
