@@ -41,7 +41,9 @@ export class CollapseMonitor {
   constructor(private readonly realSpread: number, opts: MonitorOptions = {}) {
     this.window = opts.window ?? 200;
     this.low = opts.low ?? 0.02;
-    this.diversityRatio = opts.diversityRatio ?? 0.2;
+    // 0.35: a DCGAN whose 64 samples were one image measured 0.24 of the real spread
+    // (4.4 against 18.1 between real 3s), which 0.2 let pass.
+    this.diversityRatio = opts.diversityRatio ?? 0.35;
   }
 
   /** Feeds one step's mean D(G(z)); returns a warning once per stretch of saturation. */
