@@ -134,6 +134,25 @@ describe.each(BACKENDS)('GAN on %s', (bk) => {
       });
     });
 
+    it('D on the real and fake batch as one batch of 2B rows logs what two batches of B log (dropout masks included)', async () => {
+      await run(bk, async () => {
+        const joint = new GanTrainer(TINY, { ...OPTS, k: 2 }, fakeData());
+        const split = new GanTrainer(TINY, { ...OPTS, k: 2 }, fakeData());
+        // The trainer runs D on the two batches apart when D mixes its samples (batchnorm);
+        // taking its joint labels away forces that path on this MLP.
+        (split as unknown as { jointLabels: Tensor | null }).jointLabels?.dispose();
+        Object.assign(split, { jointLabels: null });
+        const [a, b] = [await steps(joint, 6), await steps(split, 6)];
+        a.forEach((l, i) => {
+          for (const key of ['dLoss', 'gLoss', 'dReal', 'dFake'] as const) {
+            expect(Math.abs(l[key] - b[i]![key]), `step ${i + 1} ${key}: ${l[key]} vs ${b[i]![key]}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(b[i]![key])));
+          }
+        });
+        joint.dispose();
+        split.dispose();
+      });
+    });
+
     it('during the generator step the discriminator gets no weight gradients', async () => {
       await run(bk, async () => {
         const { G, D } = buildModels(TINY, new Generator(1), new Generator(2));
