@@ -37,7 +37,7 @@ export interface GpuStorage {
 export type Storage = CpuStorage | GpuStorage;
 
 export interface Backend {
-  readonly kind: 'webgpu' | 'cpu';
+  readonly kind: 'webgpu' | 'cpu' | 'wasm';
   /** float64 only for the CPU oracle that gradcheck uses. */
   readonly precision: 'float32' | 'float64';
   /** Elements between arena views, so every view is a legal binding offset. */

@@ -7,8 +7,8 @@ import { gpu, backend, type Tensor } from '../src/index.js';
 // The Node entry's init: WebGPU comes from Dawn (with the SwiftShader fallback).
 import { init } from '../src/node.js';
 
-export type BackendName = 'cpu' | 'webgpu';
-export const BACKENDS: BackendName[] = ['cpu', 'webgpu'];
+export type BackendName = 'cpu' | 'webgpu' | 'wasm';
+export const BACKENDS: BackendName[] = ['cpu', 'webgpu', 'wasm'];
 
 /** Why WebGPU tests are skipped here, or null when an adapter exists. */
 export const noGpuReason: string | null = await (async () => {

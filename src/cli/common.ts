@@ -10,7 +10,7 @@ import { readCheckpoint, type GanCheckpoint } from '../gan/checkpoint.js';
 import { writeAtomic } from './files.js';
 import { withFile } from './fs-errors.js';
 
-export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'cpu';
 
 /** True for CPU rasterisers (SwiftShader, llvmpipe): slower than our CPU backend for training. */
 export function isSoftwareAdapter(info: GPUAdapterInfo | null): boolean {
@@ -23,11 +23,16 @@ export function isSoftwareAdapter(info: GPUAdapterInfo | null): boolean {
  * Initialises the backend. `auto` takes WebGPU on a hardware adapter; where the only
  * adapter is a software rasteriser it takes the CPU backend, which trains faster there.
  */
-export async function initBackend(choice: BackendChoice, log: (s: string) => void): Promise<'webgpu' | 'cpu'> {
+export async function initBackend(choice: BackendChoice, log: (s: string) => void): Promise<'webgpu' | 'wasm' | 'cpu'> {
   if (choice === 'cpu') {
     await init({ backend: 'cpu' });
     log('shadergrad: CPU backend');
     return 'cpu';
+  }
+  if (choice === 'wasm') {
+    await init({ backend: 'wasm' });
+    log('shadergrad: WebAssembly SIMD backend');
+    return 'wasm';
   }
   try {
     await init({ backend: 'webgpu', verbose: false });

@@ -14,7 +14,7 @@ export const EVAL_FLAGS: Flags = {
   n: { type: 'string', default: '1000', help: 'number of samples to score' },
   seed: { type: 'string', default: '0', help: 'seed of the noise' },
   json: { type: 'boolean', default: false, help: 'print only the JSON' },
-  backend: { type: 'string', default: 'auto', help: 'auto, webgpu or cpu' },
+  backend: { type: 'string', default: 'auto', help: 'auto, webgpu, wasm or cpu' },
 };
 
 /** Metrics of n samples of a checkpoint, or of the one at a path (the backend must be initialised). */
@@ -43,7 +43,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const digits = typeof a.digits === 'string' ? parseDigits('eval', a.digits) : null;
   const n = int('eval', 'n', a.n, 2, 100_000);
   const seed = int('eval', 'seed', a.seed, 0, 2 ** 32 - 1);
-  const backend = choice('eval', 'backend', a.backend, ['auto', 'webgpu', 'cpu'] as const);
+  const backend = choice('eval', 'backend', a.backend, ['auto', 'webgpu', 'wasm', 'cpu'] as const);
   // The file is read first: a bad one fails at once, before a backend starts.
   const ck = await readCheckpointFile('eval', String(a.checkpoint));
   await initBackend(backend, (s) => console.error(s));

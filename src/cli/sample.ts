@@ -13,7 +13,7 @@ export const SAMPLE_FLAGS: Flags = {
   n: { type: 'string', default: '64', help: 'number of samples' },
   out: { type: 'string', help: 'output file: .npy (float32 [n, C, H, W] in [-1,1], [n, 1, 28, 28] for the MLP) or .png (a grid, n <= 1024) (required)', required: 'the output file, .npy or .png' },
   seed: { type: 'string', default: '0', help: 'seed of the noise' },
-  backend: { type: 'string', default: 'auto', help: 'auto, webgpu or cpu' },
+  backend: { type: 'string', default: 'auto', help: 'auto, webgpu, wasm or cpu' },
 };
 
 export async function sampleCommand(argv: string[]): Promise<void> {
@@ -24,7 +24,7 @@ export async function sampleCommand(argv: string[]): Promise<void> {
   const png = a.out.endsWith('.png');
   const n = int('sample', 'n', a.n, 1, png ? 1024 : 1_000_000);
   const seed = int('sample', 'seed', a.seed, 0, 2 ** 32 - 1);
-  const backend = choice('sample', 'backend', a.backend, ['auto', 'webgpu', 'cpu'] as const);
+  const backend = choice('sample', 'backend', a.backend, ['auto', 'webgpu', 'wasm', 'cpu'] as const);
   // The output path is checked before any work: a bad one fails at once.
   checkOutputFile('sample', '--out', a.out);
   const ck = await readCheckpointFile('sample', checkpoint);

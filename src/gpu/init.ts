@@ -10,13 +10,15 @@ import { CpuBackend } from '../cpu/backend.js';
 import { backend, hasBackend, setBackend } from '../context.js';
 import { DeviceError, ValueError } from '../errors.js';
 import { GpuRuntime } from './runtime.js';
+import { WasmBackend } from '../wasm/backend.js';
 import type { Backend } from '../backend.js';
 
 /** Anything that hands out WebGPU adapters: `navigator.gpu`, a Dawn instance in Node, a test double. */
 export type GpuSource = Pick<GPU, 'requestAdapter'>;
 
 export interface InitOptions {
-  backend?: 'webgpu' | 'cpu';
+  /** 'webgpu' (the default), 'wasm' (WebAssembly SIMD kernels, no GPU) or 'cpu' (the plain-TypeScript reference). */
+  backend?: 'webgpu' | 'wasm' | 'cpu';
   powerPreference?: GPUPowerPreference;
   /** Print the chosen adapter to the console (default false; the Node entry's `init` defaults it to true). */
   verbose?: boolean;
@@ -69,10 +71,15 @@ export function describeAdapter(info: GPUAdapterInfo | null): string {
  */
 export async function init(opts: InitOptions = {}): Promise<Backend> {
   const kind = opts.backend ?? 'webgpu';
-  if (kind !== 'webgpu' && kind !== 'cpu') throw new ValueError(`init: backend must be 'webgpu' or 'cpu', got ${JSON.stringify(kind)}`);
+  if (kind !== 'webgpu' && kind !== 'wasm' && kind !== 'cpu') throw new ValueError(`init: backend must be 'webgpu', 'wasm' or 'cpu', got ${JSON.stringify(kind)}`);
   if (hasBackend()) shutdown();
   if (kind === 'cpu') {
     const b = new CpuBackend('float32');
+    setBackend(b);
+    return b;
+  }
+  if (kind === 'wasm') {
+    const b = await WasmBackend.create();
     setBackend(b);
     return b;
   }

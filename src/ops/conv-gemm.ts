@@ -11,7 +11,8 @@ import { ShapeError } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
 import type { Tensor } from '../tensor.js';
 import { ACT_CODE } from './matmul.js';
-import { arr, empty, gs, isGpu } from './util.js';
+import { arr, empty, gs, isGpu, isWasm, ws } from './util.js';
+import * as wasm from '../wasm/ops.js';
 
 const forwardK = kernel({ shader: 'conv2d' });
 const inputGradK = kernel({ shader: 'conv2d_dx' });
@@ -81,6 +82,8 @@ export function convForward(x: Tensor, w: Tensor, g: ConvGeometry, bias: Tensor 
       constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act], TX: t.TX, TY: t.TY },
       workgroups: [Math.ceil((batch * perImage) / t.BN), Math.ceil(g.O / t.BM)],
     }));
+  } else if (isWasm(b)) {
+    wasm.convForward(b, ws(x), ws(w), ws(y), g, bias && ws(bias), act, alpha);
   } else {
     cpu.convForward(arr(x), arr(w), arr(y), g, bias && arr(bias), act, alpha);
   }
@@ -105,6 +108,8 @@ export function convInputGrad(gy: Tensor, w: Tensor, g: ConvGeometry, bias: Tens
       constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act], TX: t.TX, TY: t.TY },
       workgroups: [Math.ceil((batch * perImage) / t.BN), Math.ceil(g.C / t.BM), g.sh * g.sw],
     }));
+  } else if (isWasm(b)) {
+    wasm.convInputGrad(b, ws(gy), ws(w), ws(dx), g, bias && ws(bias), act, alpha);
   } else {
     cpu.convInputGrad(arr(gy), arr(w), arr(dx), g, bias && arr(bias), act, alpha);
   }
@@ -121,7 +126,8 @@ export function convWeightGrad(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   const wShape = [g.O, g.C, g.KH, g.KW];
   if (!isGpu(b)) {
     const dw = empty(wShape, b);
-    cpu.convWeightGrad(arr(x), arr(gy), arr(dw), g);
+    if (isWasm(b)) wasm.convWeightGrad(b, ws(x), ws(gy), ws(dw), g);
+    else cpu.convWeightGrad(arr(x), arr(gy), arr(dw), g);
     return dw;
   }
   const K = g.N * g.OH * g.OW;

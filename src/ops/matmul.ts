@@ -10,7 +10,8 @@ import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
 import { unaryGrad } from './unary.js';
-import { arr, backendOf, empty, gs, isGpu } from './util.js';
+import { arr, backendOf, empty, gs, isGpu, isWasm, ws } from './util.js';
+import * as wasm from '../wasm/ops.js';
 
 export type { Activation } from '../cpu/activations.js';
 
@@ -67,6 +68,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
       constants: { TRANS_A: transA, TRANS_B: transB, HAS_BIAS: bias !== null, ACT: ACT_CODE[activation], TX: tile / 4, TY: tile / 4 },
       workgroups: [Math.ceil(N / tile), Math.ceil(M / tile)],
     });
+  } else if (isWasm(bk)) {
+    wasm.matmul(bk, ws(a), ws(b), ws(out), M, N, K, transA, transB, bias && ws(bias), activation, alpha);
   } else {
     cpu.matmul(arr(a), arr(b), arr(out), M, N, K, transA, transB, bias && arr(bias), activation, alpha);
   }

@@ -4,6 +4,8 @@ import type { Arr } from '../cpu/matmul.js';
 import { ShapeError, StateError, fmtShape } from '../errors.js';
 import { GpuRuntime } from '../gpu/runtime.js';
 import { Tensor } from '../tensor.js';
+import type { WasmBackend } from '../wasm/backend.js';
+import type { WasmStorage } from '../wasm/heap.js';
 
 export type Shape = readonly number[];
 
@@ -36,6 +38,15 @@ export function empty(shape: Shape, b: Backend): Tensor {
 
 export function isGpu(b: Backend): b is GpuRuntime {
   return b.kind === 'webgpu';
+}
+
+export function isWasm(b: Backend): b is WasmBackend {
+  return b.kind === 'wasm';
+}
+
+/** A tensor's storage on the wasm backend (its block's byte offset is `ptr`). */
+export function ws(t: Tensor): WasmStorage {
+  return t.storage as WasmStorage;
 }
 
 export function gs(t: Tensor): GpuStorage {
