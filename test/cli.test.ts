@@ -60,6 +60,24 @@ const checkpointStep = (folder: string) => readCheckpoint(new Uint8Array(readFil
 describe('shadergrad CLI', () => {
   const run1 = join(dir, 'run1');
 
+  it('--backend wasm logs the losses --backend cpu logs, within float tolerance, for 20 steps; auto takes wasm where the only adapter is software', () => {
+    const logOf = (out: string): Record<string, number>[] => readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const runs: Record<string, Record<string, number>[]> = {};
+    for (const bk of ['cpu', 'wasm', 'auto']) {
+      const out = join(dir, `backend-${bk}`);
+      const r = cli('train', ...TINY, '--steps', '20', '--sample-every', '100', '--backend', bk, '--out', out);
+      expect(r.code, r.err).toBe(0);
+      if (bk === 'auto') expect(r.err).toMatch(/using the WebAssembly SIMD backend|WebGPU on/);
+      runs[bk] = logOf(out);
+    }
+    expect(runs.wasm!.length).toBe(20);
+    runs.cpu!.forEach((c, i) => {
+      for (const k of ['dLoss', 'gLoss', 'dReal', 'dFake']) {
+        expect(Math.abs(runs.wasm![i]![k]! - c[k]!), `step ${i + 1} ${k}: wasm ${runs.wasm![i]![k]} vs cpu ${c[k]}`).toBeLessThan(1e-3 * Math.max(1, Math.abs(c[k]!)));
+      }
+    });
+  });
+
   it('train writes samples.png, progress.gif, loss.svg, log.jsonl and a checkpoint', () => {
     const r = cli('train', ...TINY, '--out', run1);
     expect(r.code, r.err).toBe(0);

@@ -20,8 +20,10 @@ export function isSoftwareAdapter(info: GPUAdapterInfo | null): boolean {
 }
 
 /**
- * Initialises the backend. `auto` takes WebGPU on a hardware adapter; where the only
- * adapter is a software rasteriser it takes the CPU backend, which trains faster there.
+ * Initialises the backend. `auto` takes WebGPU on a hardware adapter; where there is none,
+ * or the only adapter is a software rasteriser (SwiftShader, llvmpipe), it takes the wasm
+ * backend (WebAssembly SIMD kernels), which trains faster there, and the CPU reference only
+ * where WebAssembly cannot start.
  */
 export async function initBackend(choice: BackendChoice, log: (s: string) => void): Promise<'webgpu' | 'wasm' | 'cpu'> {
   if (choice === 'cpu') {
@@ -34,19 +36,26 @@ export async function initBackend(choice: BackendChoice, log: (s: string) => voi
     log('shadergrad: WebAssembly SIMD backend');
     return 'wasm';
   }
+  const fallback = async (why: string): Promise<'wasm' | 'cpu'> => {
+    try {
+      await init({ backend: 'wasm' });
+      log(`shadergrad: ${why}; using the WebAssembly SIMD backend`);
+      return 'wasm';
+    } catch (e) {
+      log(`shadergrad: ${why}, and WebAssembly failed to start (${(e as Error).message}); using the CPU backend`);
+      await init({ backend: 'cpu' });
+      return 'cpu';
+    }
+  };
   try {
     await init({ backend: 'webgpu', verbose: false });
   } catch (e) {
     if (choice === 'webgpu' || !(e instanceof DeviceError)) throw e;
-    log(`shadergrad: no WebGPU (${e.message}); using the CPU backend`);
-    await init({ backend: 'cpu' });
-    return 'cpu';
+    return fallback(`no WebGPU (${e.message})`);
   }
   const info = gpu().adapterInfo;
   if (choice === 'auto' && isSoftwareAdapter(info)) {
-    log(`shadergrad: the only WebGPU adapter is a software rasteriser (${describeAdapter(info)}); using the CPU backend, which is faster there (pass --backend webgpu to use it anyway)`);
-    await init({ backend: 'cpu' });
-    return 'cpu';
+    return fallback(`the only WebGPU adapter is a software rasteriser (${describeAdapter(info)}), slower than WebAssembly here (pass --backend webgpu to use it anyway)`);
   }
   log(`shadergrad: WebGPU on ${describeAdapter(info)}`);
   return 'webgpu';

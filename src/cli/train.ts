@@ -52,7 +52,7 @@ export const TRAIN_FLAGS: Flags = {
   momentum: { type: 'string', default: String(DEFAULT_OPTIONS.momentum), help: "SGD's momentum" },
   decay: { type: 'string', default: '0', help: 'step decay per epoch: lr_e = lr_{e-1} / (1 + decay * e)' },
   dropout: { type: 'string', help: `dropout probability in the discriminator (default 0; dcgan: ${PRESETS.dcgan.dDropout})` },
-  backend: { type: 'string', default: 'auto', help: 'auto (WebGPU on a hardware adapter, else CPU), webgpu, wasm (WebAssembly SIMD) or cpu' },
+  backend: { type: 'string', default: 'auto', help: 'auto (WebGPU on a hardware adapter, else wasm), webgpu, wasm (WebAssembly SIMD) or cpu' },
   'sample-every': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.sampleEvery), help: 'steps between progress grids (GIF frames)' },
   'checkpoint-every': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.checkpointEvery), help: 'steps between checkpoints (0: only at the end)' },
   'log-every': { type: 'string', default: String(DEFAULT_RUN_OPTIONS.logEvery), help: 'steps between loss readbacks (every step is still logged)' },
