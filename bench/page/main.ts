@@ -1,8 +1,8 @@
 /**
  * The benchmark page. `?quick=1` runs a small subset, `?profile=1` adds per-kernel times of
  * the training iterations. Phases: shadergrad WebGPU and TF.js WebGPU interleaved round by
- * round; the profile; then shadergrad's CPU reference (`init({ backend: 'cpu' })` replaces
- * the WebGPU backend, so it runs last, on its own). The result is left on `window.__bench`.
+ * round; the profile; then shadergrad's CPU reference and its wasm backend (each `init()`
+ * replaces the backend before, so they run last, each on its own). The result is left on `window.__bench`.
  */
 import './install.js';
 import { describeAdapter, gpu, init, shutdown } from 'shadergrad';
@@ -120,6 +120,11 @@ async function main(): Promise<BenchResult> {
       await init({ backend: 'cpu' });
       const cpu: Lib = { name: 'cpu', gpu: false, impl: shadergradImpl };
       await timePhase(r.rows, list, [cpu], ROUNDS.cpu);
+    });
+    await phase('wasm', async () => {
+      await init({ backend: 'wasm' });
+      const wasm: Lib = { name: 'wasm', gpu: false, impl: shadergradImpl };
+      await timePhase(r.rows, list, [wasm], ROUNDS.cpu);
     });
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));

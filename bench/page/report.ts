@@ -1,7 +1,7 @@
 /** The result as markdown tables: used by the page and by bench/run.ts. */
 import type { BenchResult, Cell, Counts, LibName, Row } from './types.js';
 
-const LABEL: Record<LibName, string> = { shadergrad: 'shadergrad WebGPU', tfjs: 'TF.js WebGPU', cpu: 'shadergrad CPU ref' };
+const LABEL: Record<LibName, string> = { shadergrad: 'shadergrad WebGPU', tfjs: 'TF.js WebGPU', cpu: 'shadergrad CPU ref', wasm: 'shadergrad wasm' };
 
 const fmtMs = (ms: number): string => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
 const fmtRate = (r: number): string => (r < 1 ? r.toFixed(3) : r < 100 ? r.toFixed(2) : r.toFixed(0));
@@ -21,25 +21,25 @@ const COUNT_COLS: [keyof Counts, string][] = [
 export function markdown(r: BenchResult): string {
   const out: string[] = [];
   out.push(`Adapter: ${r.adapter}; TF.js ${r.tfjsVersion}; ${r.mode} mode${r.profile ? ', profiled' : ''}; ${r.startedAt}.`);
-  out.push('Cells: median ms per run after warm-up (GPU work awaited) and GFLOP/s or GB/s. Ratios are times: above 1x, shadergrad WebGPU is faster.');
+  out.push('Cells: median ms per run after warm-up (GPU work awaited) and GFLOP/s or GB/s. Ratios are times: above 1x, the second library named (shadergrad WebGPU, or wasm) is faster. The CPU reference and wasm run after the WebGPU phase, one after the other.');
   out.push('');
   const kernels = r.rows.filter((x) => x.group !== 'train');
   if (kernels.length) {
-    out.push('| kernel | unit | shadergrad WebGPU | TF.js WebGPU | shadergrad CPU ref | TF.js ÷ shadergrad | CPU ÷ shadergrad |');
-    out.push('|---|---|---|---|---|---|---|');
+    out.push('| kernel | unit | shadergrad WebGPU | TF.js WebGPU | shadergrad CPU ref | shadergrad wasm | TF.js ÷ shadergrad | CPU ÷ shadergrad | CPU ÷ wasm |');
+    out.push('|---|---|---|---|---|---|---|---|---|');
     for (const x of kernels) {
       const c = x.cells;
-      out.push(`| ${x.name} | ${x.unit ?? ''} | ${cell(c.shadergrad, x.unit)} | ${cell(c.tfjs, x.unit)} | ${cell(c.cpu, x.unit)} | ${ratio(c.tfjs, c.shadergrad)} | ${ratio(c.cpu, c.shadergrad)} |`);
+      out.push(`| ${x.name} | ${x.unit ?? ''} | ${cell(c.shadergrad, x.unit)} | ${cell(c.tfjs, x.unit)} | ${cell(c.cpu, x.unit)} | ${cell(c.wasm, x.unit)} | ${ratio(c.tfjs, c.shadergrad)} | ${ratio(c.cpu, c.shadergrad)} | ${ratio(c.cpu, c.wasm)} |`);
     }
     out.push('');
   }
   const train = r.rows.filter((x) => x.group === 'train');
   if (train.length) {
-    out.push('| training iteration | shadergrad WebGPU | TF.js WebGPU | shadergrad CPU ref | TF.js ÷ shadergrad | CPU ÷ shadergrad |');
-    out.push('|---|---|---|---|---|---|');
+    out.push('| training iteration | shadergrad WebGPU | TF.js WebGPU | shadergrad CPU ref | shadergrad wasm | TF.js ÷ shadergrad | CPU ÷ shadergrad | CPU ÷ wasm |');
+    out.push('|---|---|---|---|---|---|---|---|');
     for (const x of train) {
       const c = x.cells;
-      out.push(`| ${x.name} | ${cell(c.shadergrad, null)} | ${cell(c.tfjs, null)} | ${cell(c.cpu, null)} | ${ratio(c.tfjs, c.shadergrad)} | ${ratio(c.cpu, c.shadergrad)} |`);
+      out.push(`| ${x.name} | ${cell(c.shadergrad, null)} | ${cell(c.tfjs, null)} | ${cell(c.cpu, null)} | ${cell(c.wasm, null)} | ${ratio(c.tfjs, c.shadergrad)} | ${ratio(c.cpu, c.shadergrad)} | ${ratio(c.cpu, c.wasm)} |`);
     }
     out.push('');
     out.push(`| WebGPU calls per iteration | library | ${COUNT_COLS.map(([, h]) => h).join(' | ')} |`);

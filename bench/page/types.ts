@@ -3,9 +3,9 @@
  * test/e2e/bench.test.ts: plain JSON, no classes.
  */
 
-/** The libraries compared: shadergrad on WebGPU, TensorFlow.js on WebGPU, shadergrad's CPU reference. */
-export type LibName = 'shadergrad' | 'tfjs' | 'cpu';
-export const LIBS: readonly LibName[] = ['shadergrad', 'tfjs', 'cpu'];
+/** The libraries compared: shadergrad on WebGPU, TensorFlow.js on WebGPU, shadergrad's CPU reference and its wasm backend. */
+export type LibName = 'shadergrad' | 'tfjs' | 'cpu' | 'wasm';
+export const LIBS: readonly LibName[] = ['shadergrad', 'tfjs', 'cpu', 'wasm'];
 
 /** WebGPU calls made during one timed run, counted by wrapping the API's prototypes. */
 export interface Counts {
@@ -27,7 +27,7 @@ export interface Cell {
   times: number[];
   /** `work / ms` in the row's unit (GFLOP/s or GB/s); null for a training row. */
   rate: number | null;
-  /** The median of each count over the timed runs; null on the CPU reference. */
+  /** The median of each count over the timed runs; null on the CPU reference and wasm. */
   counts: Counts | null;
 }
 
