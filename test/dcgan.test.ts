@@ -22,6 +22,27 @@ describe('the DCGAN config', () => {
     expect(DCGAN_MNIST.dDropout).toBe(0.3);
   });
 
+  it('the switches tried against mode collapse build the layers they name, and D still maps [B, 1, 28, 28] to [B, 1]', async () => {
+    await run('cpu', async () => {
+      const kinds = (m: Sequential): string[] => m.layers.map((l) => l.constructor.name);
+      const plain = buildModels(DCGAN_MNIST, new Generator(1));
+      expect(kinds(plain.G as Sequential).slice(0, 2)).toEqual(['Reshape', 'ReLU']);
+      expect(kinds(plain.D as Sequential)).toEqual(['Conv2d', 'ReLU', 'AvgPool2d', 'Conv2d', 'ReLU', 'AvgPool2d', 'Flatten', 'Linear', 'ReLU', 'Dropout', 'Linear']);
+      const all = buildModels({ ...DCGAN_MNIST, dBatchnorm: true, dMinibatchStd: 'input', dLeak: 0.2, gNoiseRelu: false }, new Generator(1));
+      expect(kinds(all.G as Sequential).slice(0, 2)).toEqual(['Reshape', 'ConvTranspose2d']);
+      expect(kinds(all.D as Sequential)).toEqual(['MinibatchStd', 'Conv2d', 'LeakyReLU', 'AvgPool2d', 'Conv2d', 'BatchNorm2d', 'LeakyReLU', 'AvgPool2d', 'Flatten', 'Linear', 'LeakyReLU', 'Dropout', 'Linear']);
+      expect(((all.D as Sequential).layers[1] as Conv2d).weight.shape).toEqual([8, 2, 5, 5]);
+      const dense = buildModels({ ...DCGAN_MNIST, dMinibatchStd: 'dense' }, new Generator(1));
+      expect(kinds(dense.D as Sequential).slice(6, 8)).toEqual(['Flatten', 'MinibatchStd']);
+      for (const { D } of [all, dense]) {
+        const y = noGrad(() => D.forward(tensor(randomArray(3 * 784, 2), [3, 1, 28, 28])));
+        expect(y.shape).toEqual([3, 1]);
+        expect([...(await y.data())].every(Number.isFinite)).toBe(true);
+      }
+      expect(() => checkDcgan({ ...DCGAN_MNIST, dLeak: 1 })).toThrow(/dLeak must be in \[0, 1\), got 1/);
+    });
+  });
+
   it('gives the tutorial sizes 2 -> 3 -> 6 -> 12 -> 28 with every output pixel reached by a kernel tap', () => {
     const sizes = DCGAN_MNIST.gSizes;
     const layers = sizes.slice(1).map((t, i) => transposedLayer(sizes[i]!, t, 5, 2)!);

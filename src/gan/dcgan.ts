@@ -11,7 +11,7 @@
  */
 import { ValueError } from '../errors.js';
 import { AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d } from '../nn/conv.js';
-import { Dropout, Flatten, Linear, ReLU, Reshape, Sequential, Tanh } from '../nn/layers.js';
+import { Dropout, Flatten, LeakyReLU, Linear, ReLU, Reshape, Sequential, Tanh } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { MinibatchStd } from '../nn/minibatch.js';
 import type { Generator } from '../ops/random.js';
@@ -36,6 +36,13 @@ export interface DcganConfig {
    * differs from sample to sample and cannot drag every sample of G the same way.
    */
   dDropout: number;
+  /** The tutorial's ReLU on the reshaped noise (true when absent); false feeds z as drawn. */
+  gNoiseRelu?: boolean;
+  /**
+   * Slope for x < 0 of D's activations: 0 (absent in older configs) is the tutorial's ReLU,
+   * 0.2 Radford et al.'s LeakyReLU, which keeps a unit that went negative learning.
+   */
+  dLeak?: number;
   /** A batchnorm after each of D's convs but the first, as in Radford et al. (false in configs saved before the field existed). */
   dBatchnorm?: boolean;
   /**
@@ -85,6 +92,7 @@ export function checkDcgan(c: DcganConfig): DcganConfig {
   for (const [n, v] of [['gStd', c.gStd], ['dStd', c.dStd], ['bnEps', c.bnEps]] as const) if (!(v > 0 && v < 10)) bad(`${n} must be in (0, 10), got ${v}`);
   if (!(c.bnMomentum >= 0 && c.bnMomentum <= 1)) bad(`bnMomentum must be in [0, 1], got ${c.bnMomentum}`);
   const dDropout = c.dDropout ?? 0;
+  if (c.dLeak !== undefined && !(c.dLeak >= 0 && c.dLeak < 1)) bad(`dLeak must be in [0, 1), got ${c.dLeak}`);
   if (!(dDropout >= 0 && dDropout < 1)) bad(`dDropout must be in [0, 1), got ${dDropout}`);
   const [C, H, W] = c.imageShape;
   if (c.gChannels[0]! * c.gSizes[0]! ** 2 !== c.zDim) bad(`zDim ${c.zDim} must equal gChannels[0] x gSizes[0]^2 = ${c.gChannels[0]! * c.gSizes[0]! ** 2}`);
@@ -99,7 +107,8 @@ export function checkDcgan(c: DcganConfig): DcganConfig {
 
 function generator(c: DcganConfig, init: Generator): Sequential {
   const { gChannels: ch, gSizes: size, kernel: k, stride: s } = c;
-  const layers: Module[] = [new Reshape(ch[0]!, size[0]!, size[0]!), new ReLU()];
+  const layers: Module[] = [new Reshape(ch[0]!, size[0]!, size[0]!)];
+  if (c.gNoiseRelu !== false) layers.push(new ReLU());
   for (let i = 1; i < ch.length; i++) {
     const last = i === ch.length - 1;
     const { kernel, ...pad } = transposedLayer(size[i - 1]!, size[i]!, k, s)!;
@@ -112,6 +121,7 @@ function generator(c: DcganConfig, init: Generator): Sequential {
 
 function discriminator(c: DcganConfig, init: Generator, dropout?: Generator): Sequential {
   const layers: Module[] = [];
+  const act = (): Module => (c.dLeak ? new LeakyReLU(c.dLeak) : new ReLU());
   let prev = c.imageShape[0];
   if (c.dMinibatchStd === 'input') {
     layers.push(new MinibatchStd());
@@ -121,14 +131,14 @@ function discriminator(c: DcganConfig, init: Generator, dropout?: Generator): Se
     const bn = c.dBatchnorm === true && i > 0;
     layers.push(new Conv2d(prev, ch, c.kernel, { padding: 'same', bias: !bn, init: { truncatedNormal: c.dStd }, generator: init }));
     if (bn) layers.push(new BatchNorm2d(ch, { momentum: c.bnMomentum, eps: c.bnEps }));
-    layers.push(new ReLU(), new AvgPool2d(2));
+    layers.push(act(), new AvgPool2d(2));
     prev = ch;
   });
   const flat = prev * (c.imageShape[1] / 2 ** c.dChannels.length) ** 2;
   const dense = { init: 'truncated' as const, std: c.dStd, generator: init };
   layers.push(new Flatten());
   if (c.dMinibatchStd === 'dense') layers.push(new MinibatchStd());
-  layers.push(new Linear(flat + (c.dMinibatchStd === 'dense' ? 1 : 0), c.dDense, dense), new ReLU());
+  layers.push(new Linear(flat + (c.dMinibatchStd === 'dense' ? 1 : 0), c.dDense, dense), act());
   if (c.dDropout > 0) layers.push(new Dropout(c.dDropout, dropout));
   layers.push(new Linear(c.dDense, 1, dense));
   return new Sequential(...layers);
