@@ -1,8 +1,9 @@
 /**
  * The benchmark page. `?quick=1` runs a small subset, `?profile=1` adds per-kernel times of
- * the training iterations. Phases: shadergrad WebGPU and TF.js WebGPU interleaved round by
- * round; the profile; then shadergrad's CPU reference and its wasm backend (each `init()`
- * replaces the backend before, so they run last, each on its own). The result is left on `window.__bench`.
+ * the training iterations. Phases: shadergrad WebGPU, TF.js WebGPU, shadergrad's CPU
+ * reference and its wasm backend interleaved round by round (the last two made first and
+ * pinned to their rows' calls, see pinnedImpl); then the profile. The result is left on
+ * `window.__bench`.
  */
 import './install.js';
 import { describeAdapter, gpu, init, shutdown } from 'shadergrad';
@@ -10,7 +11,7 @@ import { PRESETS } from 'shadergrad/gan';
 import { CONV_LAYERS, cases, type Case } from './cases.js';
 import { measureRow, profileRuns, type Lib, type Rounds } from './measure.js';
 import { markdown } from './report.js';
-import { shadergradImpl } from './sg.js';
+import { pinnedImpl, shadergradImpl } from './sg.js';
 import { initTf, tfImpl, tfVersion } from './tf.js';
 import type { BenchResult, ProfileSection, Row } from './types.js';
 import { KernelProfile } from './webgpu-hooks.js';
@@ -21,20 +22,14 @@ const PROFILE = params.get('profile') === '1';
 
 /**
  * SwiftShader runs WebGPU on the CPU, about 1000x slower than a GPU: few rounds, small
- * budgets. The CPU reference compiles nothing, so it gets by with fewer runs. A full run
+ * budgets. A full run
  * warms training up for up to 5 iterations (20 s): shadergrad's bind-group cache takes 4
  * GAN iterations to fill, and the calls counted should be those of the steady state.
  */
 type Kind = 'kernel' | 'train';
-const ROUNDS: Record<'gpu' | 'cpu', Record<Kind, Rounds>> = QUICK
-  ? {
-    gpu: { kernel: { warmup: 1, min: 2, max: 3, budgetMs: 500 }, train: { warmup: 1, min: 2, max: 2, budgetMs: 0 } },
-    cpu: { kernel: { warmup: 1, min: 2, max: 3, budgetMs: 500 }, train: { warmup: 1, min: 2, max: 2, budgetMs: 0 } },
-  }
-  : {
-    gpu: { kernel: { warmup: 1, min: 3, max: 7, budgetMs: 3000 }, train: { warmup: 5, warmupBudgetMs: 20_000, min: 3, max: 5, budgetMs: 6000 } },
-    cpu: { kernel: { warmup: 1, min: 1, max: 5, budgetMs: 2000 }, train: { warmup: 1, min: 2, max: 5, budgetMs: 4000 } },
-  };
+const ROUNDS: Record<Kind, Rounds> = QUICK
+  ? { kernel: { warmup: 1, min: 2, max: 3, budgetMs: 500 }, train: { warmup: 1, min: 2, max: 2, budgetMs: 0 } }
+  : { kernel: { warmup: 1, min: 3, max: 7, budgetMs: 3000 }, train: { warmup: 5, warmupBudgetMs: 20_000, min: 3, max: 5, budgetMs: 6000 } };
 const PROFILE_ITERATIONS = QUICK ? 2 : 3;
 
 const log = (line: string): void => {
@@ -105,7 +100,16 @@ async function main(): Promise<BenchResult> {
     const sg: Lib = { name: 'shadergrad', gpu: true, impl: shadergradImpl };
     const tfl: Lib = { name: 'tfjs', gpu: true, impl: tfImpl };
     let tfDevice: GPUDevice | null = null;
+    let others: Lib[] = [];
     await phase('init', async () => {
+      // The CPU reference and wasm backends stay usable after WebGPU becomes current, so
+      // their rows run round by round beside the WebGPU libraries (pinnedImpl).
+      const cpuB = await init({ backend: 'cpu' });
+      const wasmB = await init({ backend: 'wasm' });
+      others = [
+        { name: 'cpu', gpu: false, impl: (spec) => pinnedImpl(cpuB, spec) },
+        { name: 'wasm', gpu: false, impl: (spec) => pinnedImpl(wasmB, spec) },
+      ];
       await init({ backend: 'webgpu' });
       tfDevice = await initTf();
     });
@@ -114,18 +118,8 @@ async function main(): Promise<BenchResult> {
     r.adapterId = [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unknown adapter';
     r.features = [...gpu().device.features].filter((f) => f.includes('timestamp'));
     log(`adapter ${r.adapter}; ${list.length} rows`);
-    await phase('webgpu', () => timePhase(r.rows, list, [sg, tfl], ROUNDS.gpu));
+    await phase('timing', () => timePhase(r.rows, list, [sg, tfl, ...others], ROUNDS));
     if (PROFILE) await phase('profile', async () => void (r.profiles = await profilePhase(list, [{ lib: sg, device: gpu().device }, { lib: tfl, device: tfDevice! }])));
-    await phase('cpu', async () => {
-      await init({ backend: 'cpu' });
-      const cpu: Lib = { name: 'cpu', gpu: false, impl: shadergradImpl };
-      await timePhase(r.rows, list, [cpu], ROUNDS.cpu);
-    });
-    await phase('wasm', async () => {
-      await init({ backend: 'wasm' });
-      const wasm: Lib = { name: 'wasm', gpu: false, impl: shadergradImpl };
-      await timePhase(r.rows, list, [wasm], ROUNDS.cpu);
-    });
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     r.error = { name: err.name, message: err.message, stack: err.stack };

@@ -21,7 +21,7 @@ const COUNT_COLS: [keyof Counts, string][] = [
 export function markdown(r: BenchResult): string {
   const out: string[] = [];
   out.push(`Adapter: ${r.adapter}; TF.js ${r.tfjsVersion}; ${r.mode} mode${r.profile ? ', profiled' : ''}; ${r.startedAt}.`);
-  out.push('Cells: median ms per run after warm-up (GPU work awaited) and GFLOP/s or GB/s. Ratios are times: above 1x, the second library named (shadergrad WebGPU, or wasm) is faster. The CPU reference and wasm run after the WebGPU phase, one after the other.');
+  out.push('Cells: median ms per run after warm-up (GPU work awaited) and GFLOP/s or GB/s. Ratios are times: above 1x, the second library named (shadergrad WebGPU, or wasm) is faster. All four run round by round, interleaved.');
   out.push('');
   const kernels = r.rows.filter((x) => x.group !== 'train');
   if (kernels.length) {

@@ -7,6 +7,9 @@ import { Adam, Generator, backend, batchNorm2d, conv2d, convTranspose2d, flush, 
 import { GanTrainer, PRESETS, buildModels, type GanConfig } from 'shadergrad/gan';
 import type { AdamSpec, BatchNormSpec, ConvLayer, ConvSpec, MatmulSpec, Spec, TrainSpec } from './cases.js';
 import { syntheticDigits, type Impl } from './impl.js';
+// Internal (this page is the repository's own): run a row on a backend that is not the current one.
+import { withBackend } from '../../src/context.js';
+import type { Backend } from '../../src/backend.js';
 
 /** Submits what is encoded and waits for the GPU to finish it (nothing to wait for on the CPU). */
 export async function settle(): Promise<void> {
@@ -136,6 +139,22 @@ function trainImpl(s: TrainSpec): Impl {
     dispose: () => {
       for (const p of [...trainer.G.parameters(), ...trainer.D.parameters()]) p.dispose();
     },
+  };
+}
+
+/**
+ * A row on backend `b` while another backend is current: the impl is built and each of its
+ * calls runs with `b` current (every tensor the impls create, they create before their
+ * first await), so the CPU reference and wasm are timed round by round beside WebGPU.
+ */
+export function pinnedImpl(b: Backend, spec: Spec): Impl {
+  const inner = withBackend(b, () => shadergradImpl(spec));
+  const on = <T>(f: () => T): T => withBackend(b, f);
+  return {
+    ...(inner.prepare && { prepare: () => on(() => inner.prepare!()) }),
+    run: () => on(() => inner.run()),
+    ...(inner.after && { after: () => on(() => inner.after!()) }),
+    dispose: () => on(() => inner.dispose()),
   };
 }
 
