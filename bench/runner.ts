@@ -11,19 +11,8 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { createServer, type ViteDevServer } from 'vite';
 import type { BenchResult } from './page/types.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Flags for headless WebGPU; SwiftShader needs nothing beyond --enable-unsafe-webgpu. */
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 /** Full-precision timestamps (Chrome otherwise rounds them to 100 µs). */
 const PROFILE_ARGS = ['--enable-webgpu-developer-features'];
 

@@ -3,12 +3,11 @@
  * positive time (and rate) from each library, the training row's WebGPU calls are counted,
  * and nothing is logged as an error. Speed itself is never asserted.
  */
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LIBS } from '../../bench/page/types.js';
-import { CHROMIUM, runBenchPage } from '../../bench/runner.js';
+import { runBenchPage } from '../../bench/runner.js';
+import { CHROMIUM, NO_CHROMIUM } from '../../scripts/chromium.js';
 
-const NO_CHROMIUM = existsSync(CHROMIUM) ? null : `skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 const PAGE_TIMEOUT_MS = 150_000;
 
 describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the benchmark page in headless Chromium (${CHROMIUM})`, () => {

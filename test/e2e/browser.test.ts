@@ -3,7 +3,7 @@
  * shadergrad from src/), headless Chromium opens it on WebGPU (SwiftShader where there is
  * no GPU), and the page's own checks against the CPU backend are asserted here.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,24 +11,13 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageResult } from './page/main.js';
+import { CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM } from '../../scripts/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
 const PAGE_TIMEOUT_MS = 45_000;
 
-/** Flags for headless WebGPU; SwiftShader needs nothing beyond --enable-unsafe-webgpu. */
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
-const NO_CHROMIUM = existsSync(CHROMIUM) ? null : `skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 
 describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `shadergrad in headless Chromium (${CHROMIUM})`, () => {
   let server: ViteDevServer | undefined;

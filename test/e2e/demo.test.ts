@@ -19,16 +19,11 @@ import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, PRESET_TRAINING, readCheckpoint } from '../../src/gan/index.js';
 import type { DemoState, DemoStatus } from '../../demo/src/state.js';
+import { CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM } from '../../scripts/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
-];
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
 const SCREENSHOT = process.env.SHADERGRAD_SCREENSHOT === '1';
-const NO_CHROMIUM = existsSync(CHROMIUM) ? null : `skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 
 /** A page and what went wrong on it: console errors, failed requests, uncaught exceptions. */
 interface Opened { page: Page; errors: string[]; log: string[] }

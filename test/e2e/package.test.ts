@@ -23,16 +23,11 @@ import { GanTrainer, PRESETS, loadGenerator, readCheckpoint, saveCheckpoint, typ
 import { encodeNpy } from '../../src/io/index.js';
 import type { Digits } from '../../src/data/index.js';
 import type { ConsumerResult } from './consumer/src/main.js';
+import { CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM } from '../../scripts/chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
-];
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../..');
 const PAGE_TIMEOUT_MS = 60_000;
-const NO_CHROMIUM = existsSync(CHROMIUM) ? null : `skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 
 /** Children run without vitest's environment (NODE_ENV=test and friends change what vite does). */
 const CHILD_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|NODE_ENV$|TEST$)/.test(k)));
