@@ -82,13 +82,18 @@ export class WasmBackend implements Backend {
     return { bytesInUse: this.heap.bytesInUse, bytesPooled: this.heap.bytesFree, buffersCreated: this.heap.blocksCreated };
   }
 
-  /** Scratch memory for one kernel call: `fn` gets the byte offsets of blocks of the given float counts, freed after. */
+  /**
+   * Scratch memory for one kernel call: `fn` gets the byte offsets of blocks of the given
+   * float counts (0 for a count of 0: nothing is taken), freed after.
+   */
   scratch<T>(sizes: number[], fn: (...ptrs: number[]) => T): T {
-    const ptrs = sizes.map((n) => this.heap.alloc(n * 4));
+    const ptrs = sizes.map((n) => (n > 0 ? this.heap.alloc(n * 4) : 0));
     try {
       return fn(...ptrs);
     } finally {
-      ptrs.forEach((p, i) => this.heap.release(p, sizes[i]! * 4));
+      ptrs.forEach((p, i) => {
+        if (sizes[i]! > 0) this.heap.release(p, sizes[i]! * 4);
+      });
     }
   }
 }
