@@ -1,20 +1,34 @@
 /**
  * The WebAssembly backend: tensors live in one WebAssembly memory (src/wasm/heap.ts) and
  * the heavy ops (matmul, the convolutions) run AssemblyScript kernels with 128-bit SIMD
- * (src/wasm/assembly/kernels.ts, src/wasm/ops.ts). Every other op runs its CPU reference
- * on views of that memory, so the backend is complete from the start and each kernel that
- * moves into AssemblyScript is checked against the same reference.
+ * (src/wasm/assembly/, src/wasm/ops.ts). Every other op runs its CPU reference on views of that memory, so
+ * the backend is complete from the start and each kernel that moves into AssemblyScript
+ * is checked against the same reference.
  */
 import type { Backend, MemoryInfo, Storage } from '../backend.js';
 import { Heap, MAX_PAGES, WasmStorage } from './heap.js';
-import { KERNELS_WASM_BASE64 } from './kernels.gen.js';
+import { KERNELS_PLAIN, KERNELS_RELAXED } from './kernels.gen.js';
 
-/** The kernels module's exports (pointers are byte offsets into the memory). */
+/** Kernel exports that split their work into tasks: each takes (task, tasks, scratch) last. */
+export type JobKernel = 'gemm' | 'convForward' | 'convInputGrad' | 'convWeightGrad';
+
+type Geometry = [N: number, C: number, H: number, W: number, O: number, KH: number, KW: number, OH: number, OW: number,
+  sh: number, sw: number, dh: number, dw: number, pt: number, pl: number];
+
+/** The kernels module's exports (pointers are byte offsets into the memory; see src/wasm/assembly/). */
 export interface Kernels {
-  gemm(M: number, N: number, K: number, a: number, b: number, c: number, accumulate: boolean): void;
-  transpose(R: number, C: number, src: number, dst: number): void;
-  im2col(C: number, H: number, W: number, KH: number, KW: number, OH: number, OW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, x: number, col: number): void;
-  col2im(C: number, H: number, W: number, KH: number, KW: number, OH: number, OW: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, col: number, x: number): void;
+  gemmScratchBytes(): number;
+  gemm(M: number, N: number, K: number, a: number, lda: number, transA: boolean, b: number, ldb: number, transB: boolean,
+    c: number, ldc: number, accumulate: boolean, bias: number, biasPerRow: boolean, act: number, alpha: number,
+    splitRows: boolean, task: number, tasks: number, scratch: number): void;
+  convForward(...args: [...Geometry, x: number, w: number, y: number, bias: number, act: number, alpha: number, task: number, tasks: number, scratch: number]): void;
+  convInputGrad(...args: [...Geometry, gy: number, w: number, dx: number, bias: number, act: number, alpha: number, task: number, tasks: number, scratch: number]): void;
+  convWeightGrad(...args: [...Geometry, x: number, gy: number, dw: number, task: number, tasks: number, scratch: number]): void;
+}
+
+export interface WasmOptions {
+  /** Use relaxed SIMD's fused multiply-add where the engine has it (default true; false forces the plain build). */
+  relaxedSimd?: boolean;
 }
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
@@ -28,13 +42,18 @@ export class WasmBackend implements Backend {
   readonly kind = 'wasm' as const;
   readonly precision = 'float32' as const;
   readonly alignElements = 16;
+  /** Bytes of scratch one thread's GEMM needs (its packed block of B). */
+  private readonly gemmScratch: number;
 
-  private constructor(readonly heap: Heap, readonly k: Kernels) {}
+  private constructor(readonly heap: Heap, readonly k: Kernels, readonly relaxed: boolean) {
+    this.gemmScratch = k.gemmScratchBytes();
+  }
 
   /** Compiles the kernels (asynchronously: browsers refuse to compile large modules synchronously). */
-  static async create(): Promise<WasmBackend> {
+  static async create(opts: WasmOptions = {}): Promise<WasmBackend> {
+    const relaxed = opts.relaxedSimd !== false && WebAssembly.validate(decode(KERNELS_RELAXED));
     const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
-    const module = await WebAssembly.compile(decode(KERNELS_WASM_BASE64));
+    const module = await WebAssembly.compile(decode(relaxed ? KERNELS_RELAXED : KERNELS_PLAIN));
     const instance = await WebAssembly.instantiate(module, {
       env: {
         memory,
@@ -43,7 +62,7 @@ export class WasmBackend implements Backend {
         },
       },
     });
-    return new WasmBackend(new Heap(memory), instance.exports as unknown as Kernels);
+    return new WasmBackend(new Heap(memory), instance.exports as unknown as Kernels, relaxed);
   }
 
   alloc(n: number): WasmStorage {
@@ -83,17 +102,16 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Scratch memory for one kernel call: `fn` gets the byte offsets of blocks of the given
-   * float counts (0 for a count of 0: nothing is taken), freed after.
+   * Runs kernel `fn` whole, as one task (`fn(...args, 0, 1, scratch)`), with a block of
+   * GEMM scratch plus `extraBytes` freed after.
    */
-  scratch<T>(sizes: number[], fn: (...ptrs: number[]) => T): T {
-    const ptrs = sizes.map((n) => (n > 0 ? this.heap.alloc(n * 4) : 0));
+  run(fn: JobKernel, args: number[], extraBytes = 0): void {
+    const bytes = this.gemmScratch + extraBytes;
+    const scratch = this.heap.alloc(bytes);
     try {
-      return fn(...ptrs);
+      (this.k[fn] as unknown as (...a: number[]) => void)(...args, 0, 1, scratch);
     } finally {
-      ptrs.forEach((p, i) => {
-        if (sizes[i]! > 0) this.heap.release(p, sizes[i]! * 4);
-      });
+      this.heap.release(scratch, bytes);
     }
   }
 }
