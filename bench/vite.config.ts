@@ -15,10 +15,13 @@ export default defineConfig({
     ],
   },
   server: { fs: { allow: [path('..')] } },
-  // TF.js is hundreds of modules: bundle it once, up front, into a cache of the page's own.
-  // No discovery, so no dependency found mid-run reloads the page.
+  // TF.js is hundreds of modules: bundle it once, up front, into a cache of the page's own
+  // (its backends with it, so they share the bundle's one tfjs-core and register with its
+  // engine). No discovery, so no dependency found mid-run reloads the page. The WASM
+  // backend's .wasm files are imported with `?url` (bench/page/tf.ts) and served from
+  // node_modules as they are.
   cacheDir: path('../node_modules/.vite-bench'),
-  optimizeDeps: { noDiscovery: true, include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
+  optimizeDeps: { noDiscovery: true, include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
   logLevel: 'warn',
   clearScreen: false,
 });

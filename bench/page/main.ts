@@ -1,9 +1,10 @@
 /**
  * The benchmark page. `?quick=1` runs a small subset, `?profile=1` adds per-kernel times of
- * the training iterations. Phases: shadergrad WebGPU, TF.js WebGPU, shadergrad's CPU
- * reference and its wasm backend interleaved round by round (the last two made first and
- * pinned to their rows' calls, see pinnedImpl); then the profile. The result is left on
- * `window.__bench`.
+ * the training iterations, `?rows=<regex>` runs only the rows whose id or name matches.
+ * Phases: shadergrad WebGPU, TF.js WebGPU, shadergrad's CPU reference and its wasm
+ * backend, TF.js WASM and TF.js CPU interleaved round by round (each library's calls
+ * pinned to its backend, see pinnedImpl and tfImpl); then the profile. The result is
+ * left on `window.__bench`.
  */
 import './install.js';
 import { describeAdapter, gpu, init, shutdown } from 'shadergrad';
@@ -13,23 +14,31 @@ import { measureRow, profileRuns, type Lib, type Rounds } from './measure.js';
 import { markdown } from './report.js';
 import { pinnedImpl, shadergradImpl } from './sg.js';
 import { initTf, tfImpl, tfVersion } from './tf.js';
-import type { BenchResult, ProfileSection, Row } from './types.js';
+import { measured, type BenchResult, type ProfileSection, type Row } from './types.js';
 import { KernelProfile } from './webgpu-hooks.js';
 
 const params = new URLSearchParams(location.search);
 const QUICK = params.get('quick') === '1';
 const PROFILE = params.get('profile') === '1';
+const ROWS = params.get('rows');
 
 /**
  * SwiftShader runs WebGPU on the CPU, about 1000x slower than a GPU: few rounds, small
  * budgets. A full run
  * warms training up for up to 5 iterations (20 s): shadergrad's bind-group cache takes 4
  * GAN iterations to fill, and the calls counted should be those of the steady state.
+ * A library whose warm-up run takes over 5 s (a kernel) or 10 s (an iteration) is timed
+ * twice, not three times: TF.js's CPU backend took 17-25 s for a G weight gradient at
+ * batch 64 and 15 s for a DCGAN iteration at batch 16 here (other work on both cores),
+ * and TF.js WebGPU 10-15 s for those weight gradients.
  */
 type Kind = 'kernel' | 'train';
 const ROUNDS: Record<Kind, Rounds> = QUICK
   ? { kernel: { warmup: 1, min: 2, max: 3, budgetMs: 500 }, train: { warmup: 1, min: 2, max: 2, budgetMs: 0 } }
-  : { kernel: { warmup: 1, min: 3, max: 7, budgetMs: 3000 }, train: { warmup: 5, warmupBudgetMs: 20_000, min: 3, max: 5, budgetMs: 6000 } };
+  : {
+    kernel: { warmup: 1, min: 3, max: 7, budgetMs: 3000, slow: { ms: 5000, rounds: 2 } },
+    train: { warmup: 5, warmupBudgetMs: 20_000, min: 3, max: 5, budgetMs: 6000, slow: { ms: 10_000, rounds: 2 } },
+  };
 const PROFILE_ITERATIONS = QUICK ? 2 : 3;
 
 const log = (line: string): void => {
@@ -57,7 +66,7 @@ async function timePhase(rows: Row[], list: Case[], libs: Lib[], rounds: Record<
     let row = rows.find((r) => r.id === c.id);
     if (!row) rows.push((row = { id: c.id, group: c.group, name: c.name, unit: c.unit, work: c.work, cells: {} }));
     Object.assign(row.cells, cells);
-    const summary = Object.entries(cells).map(([lib, cell]) => `${lib} ${cell!.ms.toFixed(2)} ms`).join(', ');
+    const summary = Object.entries(cells).map(([lib, cell]) => `${lib} ${measured(cell) ? `${cell.ms.toFixed(2)} ms` : 'unsupported'}`).join(', ');
     log(`${c.name}: ${summary} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 }
@@ -85,7 +94,7 @@ async function main(): Promise<BenchResult> {
   const started = performance.now();
   const r: BenchResult = {
     mode: QUICK ? 'quick' : 'full', profile: PROFILE, adapter: '', adapterId: '', features: [], userAgent: navigator.userAgent,
-    tfjsVersion: tfVersion(), startedAt: new Date().toISOString(), phases: {}, rows: [], profiles: [], error: null,
+    tfjsVersion: tfVersion(), tfjsWasm: null, startedAt: new Date().toISOString(), phases: {}, rows: [], profiles: [], error: null,
   };
   const phase = async (name: string, fn: () => Promise<void>): Promise<void> => {
     const t0 = performance.now();
@@ -96,9 +105,10 @@ async function main(): Promise<BenchResult> {
   window.__benchPartial = r;
   try {
     checkLayers();
-    const list = cases(QUICK);
+    const rows = ROWS === null ? null : new RegExp(ROWS);
+    const list = cases(QUICK).filter((c) => !rows || rows.test(c.id) || rows.test(c.name));
     const sg: Lib = { name: 'shadergrad', gpu: true, impl: shadergradImpl };
-    const tfl: Lib = { name: 'tfjs', gpu: true, impl: tfImpl };
+    const tfl: Lib = { name: 'tfjs', gpu: true, impl: (spec) => tfImpl('webgpu', spec) };
     let tfDevice: GPUDevice | null = null;
     let others: Lib[] = [];
     await phase('init', async () => {
@@ -109,15 +119,20 @@ async function main(): Promise<BenchResult> {
       others = [
         { name: 'cpu', gpu: false, impl: (spec) => pinnedImpl(cpuB, spec) },
         { name: 'wasm', gpu: false, impl: (spec) => pinnedImpl(wasmB, spec) },
+        // TF.js's WASM backend has no conv filter-gradient kernel, for one.
+        { name: 'tfjs-wasm', gpu: false, mayLack: true, impl: (spec) => tfImpl('wasm', spec) },
+        { name: 'tfjs-cpu', gpu: false, mayLack: true, impl: (spec) => tfImpl('cpu', spec) },
       ];
       await init({ backend: 'webgpu' });
-      tfDevice = await initTf();
+      const tf = await initTf();
+      tfDevice = tf.device;
+      r.tfjsWasm = tf.wasm;
     });
     const info = gpu().adapterInfo;
     r.adapter = describeAdapter(info);
     r.adapterId = [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unknown adapter';
     r.features = [...gpu().device.features].filter((f) => f.includes('timestamp'));
-    log(`adapter ${r.adapter}; ${list.length} rows`);
+    log(`adapter ${r.adapter}; TF.js WASM: ${r.tfjsWasm!.binary}, ${r.tfjsWasm!.threads} thread(s); ${list.length} rows`);
     await phase('timing', () => timePhase(r.rows, list, [sg, tfl, ...others], ROUNDS));
     if (PROFILE) await phase('profile', async () => void (r.profiles = await profilePhase(list, [{ lib: sg, device: gpu().device }, { lib: tfl, device: tfDevice! }])));
   } catch (e) {

@@ -1,15 +1,50 @@
 /** The result as markdown tables: used by the page and by bench/run.ts. */
-import type { BenchResult, Cell, Counts, LibName, Row } from './types.js';
+import { LIBS, measured, type BenchResult, type Cell, type Counts, type LibName, type Row, type Unsupported } from './types.js';
 
-const LABEL: Record<LibName, string> = { shadergrad: 'shadergrad WebGPU', tfjs: 'TF.js WebGPU', cpu: 'shadergrad CPU ref', wasm: 'shadergrad wasm' };
+const LABEL: Record<LibName, string> = {
+  shadergrad: 'shadergrad WebGPU', tfjs: 'TF.js WebGPU', cpu: 'shadergrad CPU ref', wasm: 'shadergrad wasm', 'tfjs-wasm': 'TF.js WASM', 'tfjs-cpu': 'TF.js CPU',
+};
+
+/**
+ * The ratios printed, each `a ÷ b` of times measured in the same run: above 1x, `b` is
+ * faster. shadergrad WebGPU against TF.js WebGPU and the CPU reference; shadergrad wasm
+ * against the CPU reference and TF.js's WASM and CPU backends.
+ */
+const RATIOS: [LibName, LibName, string][] = [
+  ['tfjs', 'shadergrad', 'TF.js ÷ shadergrad'], ['cpu', 'shadergrad', 'CPU ÷ shadergrad'],
+  ['cpu', 'wasm', 'CPU ÷ wasm'], ['tfjs-wasm', 'wasm', 'TF.js WASM ÷ wasm'], ['tfjs-cpu', 'wasm', 'TF.js CPU ÷ wasm'],
+];
 
 const fmtMs = (ms: number): string => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
 const fmtRate = (r: number): string => (r < 1 ? r.toFixed(3) : r < 100 ? r.toFixed(2) : r.toFixed(0));
-const ratio = (a: Cell | undefined, b: Cell | undefined): string => (a && b ? `${(a.ms / b.ms).toFixed(2)}x` : '–');
+const ratio = (a: Cell | Unsupported | undefined, b: Cell | Unsupported | undefined): string => (measured(a) && measured(b) ? `${(a.ms / b.ms).toFixed(2)}x` : '–');
 
-function cell(c: Cell | undefined, unit: Row['unit']): string {
+/** Footnotes of the unsupported cells: one number per distinct library and reason. */
+class Notes {
+  readonly lines: string[] = [];
+  ref(lib: LibName, why: string): number {
+    const line = `${LABEL[lib]}: ${why}`;
+    const i = this.lines.indexOf(line);
+    return i >= 0 ? i + 1 : this.lines.push(line);
+  }
+}
+
+function cell(lib: LibName, c: Cell | Unsupported | undefined, unit: Row['unit'], notes: Notes): string {
   if (!c) return '–';
+  if (!measured(c)) return `unsupported [${notes.ref(lib, c.unsupported)}]`;
   return c.rate === null || !unit ? `${fmtMs(c.ms)} ms` : `${fmtMs(c.ms)} ms, ${fmtRate(c.rate)}`;
+}
+
+/** A table of rows: one column per library, then the ratios. */
+function table(first: string, rows: Row[], withUnit: boolean, notes: Notes): string[] {
+  const heads = [first, ...(withUnit ? ['unit'] : []), ...LIBS.map((l) => LABEL[l]), ...RATIOS.map(([, , h]) => h)];
+  const out = [`| ${heads.join(' | ')} |`, `|${heads.map(() => '---').join('|')}|`];
+  for (const x of rows) {
+    const unit = withUnit ? x.unit : null;
+    const cols = [x.name, ...(withUnit ? [x.unit ?? ''] : []), ...LIBS.map((l) => cell(l, x.cells[l], unit, notes)), ...RATIOS.map(([a, b]) => ratio(x.cells[a], x.cells[b]))];
+    out.push(`| ${cols.join(' | ')} |`);
+  }
+  return out;
 }
 
 const COUNT_COLS: [keyof Counts, string][] = [
@@ -20,36 +55,30 @@ const COUNT_COLS: [keyof Counts, string][] = [
 /** The markdown report of a result. */
 export function markdown(r: BenchResult): string {
   const out: string[] = [];
-  out.push(`Adapter: ${r.adapter}; TF.js ${r.tfjsVersion}; ${r.mode} mode${r.profile ? ', profiled' : ''}; ${r.startedAt}.`);
-  out.push('Cells: median ms per run after warm-up (GPU work awaited) and GFLOP/s or GB/s. Ratios are times: above 1x, the second library named (shadergrad WebGPU, or wasm) is faster. All four run round by round, interleaved.');
+  const notes = new Notes();
+  const w = r.tfjsWasm;
+  out.push(`Adapter: ${r.adapter}; TF.js ${r.tfjsVersion}${w ? ` (WASM: ${w.binary}, ${w.threads} thread${w.threads === 1 ? '' : 's'}${w.crossOriginIsolated ? '' : '; the page is not cross-origin isolated, so no threads'})` : ''}; ${r.mode} mode${r.profile ? ', profiled' : ''}; ${r.startedAt}.`);
+  out.push('Cells: median ms per run after warm-up (GPU work awaited) and GFLOP/s or GB/s. Ratios are times of the same run: above 1x, the second library named (shadergrad WebGPU, or shadergrad wasm) is faster. All six run round by round, interleaved.');
   out.push('');
   const kernels = r.rows.filter((x) => x.group !== 'train');
-  if (kernels.length) {
-    out.push('| kernel | unit | shadergrad WebGPU | TF.js WebGPU | shadergrad CPU ref | shadergrad wasm | TF.js ÷ shadergrad | CPU ÷ shadergrad | CPU ÷ wasm |');
-    out.push('|---|---|---|---|---|---|---|---|---|');
-    for (const x of kernels) {
-      const c = x.cells;
-      out.push(`| ${x.name} | ${x.unit ?? ''} | ${cell(c.shadergrad, x.unit)} | ${cell(c.tfjs, x.unit)} | ${cell(c.cpu, x.unit)} | ${cell(c.wasm, x.unit)} | ${ratio(c.tfjs, c.shadergrad)} | ${ratio(c.cpu, c.shadergrad)} | ${ratio(c.cpu, c.wasm)} |`);
-    }
-    out.push('');
-  }
+  if (kernels.length) out.push(...table('kernel', kernels, true, notes), '');
   const train = r.rows.filter((x) => x.group === 'train');
   if (train.length) {
-    out.push('| training iteration | shadergrad WebGPU | TF.js WebGPU | shadergrad CPU ref | shadergrad wasm | TF.js ÷ shadergrad | CPU ÷ shadergrad | CPU ÷ wasm |');
-    out.push('|---|---|---|---|---|---|---|---|');
-    for (const x of train) {
-      const c = x.cells;
-      out.push(`| ${x.name} | ${cell(c.shadergrad, null)} | ${cell(c.tfjs, null)} | ${cell(c.cpu, null)} | ${cell(c.wasm, null)} | ${ratio(c.tfjs, c.shadergrad)} | ${ratio(c.cpu, c.shadergrad)} | ${ratio(c.cpu, c.wasm)} |`);
-    }
-    out.push('');
+    out.push(...table('training iteration', train, false, notes), '');
     out.push(`| WebGPU calls per iteration | library | ${COUNT_COLS.map(([, h]) => h).join(' | ')} |`);
     out.push(`|---|---|${COUNT_COLS.map(() => '---').join('|')}|`);
     for (const x of train) {
       for (const lib of ['shadergrad', 'tfjs'] as const) {
-        const k = x.cells[lib]?.counts;
-        if (k) out.push(`| ${x.name} | ${LABEL[lib]} | ${COUNT_COLS.map(([key]) => k[key]).join(' | ')} |`);
+        const c = x.cells[lib];
+        if (measured(c) && c.counts) out.push(`| ${x.name} | ${LABEL[lib]} | ${COUNT_COLS.map(([key]) => c.counts![key]).join(' | ')} |`);
       }
     }
+    out.push('');
+  }
+  if (notes.lines.length) {
+    out.push('Unsupported: what the library threw when it ran the row.');
+    out.push('');
+    notes.lines.forEach((n, i) => out.push(`${i + 1}. ${n}`));
     out.push('');
   }
   for (const p of r.profiles) {

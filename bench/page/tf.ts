@@ -1,28 +1,60 @@
+/// <reference types="vite/client" />
 /**
- * The rows in TensorFlow.js on its WebGPU backend, with TF.js's own defaults and layouts
- * (NHWC, dense weights [in, out]). Each run ends with TF.js's queue submitted and the GPU
- * done (`tfSettle`), the same wait as shadergrad's.
+ * The rows in TensorFlow.js, on its WebGPU, WASM and CPU backends, with TF.js's own
+ * defaults and layouts (NHWC, dense weights [in, out]). TF.js has one current backend:
+ * every call of a row's impl is made with its backend current (`tfImpl`). Each run ends
+ * with TF.js's queue submitted and the GPU done (`tfSettle`), the same wait as
+ * shadergrad's; WASM and CPU run each kernel as it is called.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// Vite serves these from node_modules, so the page loads them with no network.
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { AdamSpec, BatchNormSpec, ConvLayer, ConvSpec, MatmulSpec, Spec } from './cases.js';
 import type { Impl } from './impl.js';
 import { mlpParamShapes, tfTrainImpl } from './tf-gan.js';
+import type { BenchResult } from './types.js';
 
-/** Makes WebGPU TF.js's backend; returns the device it runs on. */
-export async function initTf(): Promise<GPUDevice> {
-  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js: the webgpu backend did not initialise');
+export type TfBackend = 'webgpu' | 'wasm' | 'cpu';
+
+/**
+ * Initialises TF.js's WASM, CPU and WebGPU backends (WebGPU left current). Returns the
+ * device WebGPU runs on and which WASM binary loaded: SIMD, or threaded SIMD where the
+ * page is cross-origin isolated (SharedArrayBuffer), with XNNPACK's thread count.
+ */
+export async function initTf(): Promise<{ device: GPUDevice; wasm: NonNullable<BenchResult['tfjsWasm']> }> {
+  setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
+  for (const name of ['wasm', 'cpu', 'webgpu'] satisfies TfBackend[]) {
+    if (!(await tf.setBackend(name))) throw new Error(`TF.js: the ${name} backend did not initialise`);
+  }
   await tf.ready();
-  return (tf.backend() as WebGPUBackend).device;
+  const [simd, threads] = await Promise.all([tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'), tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')]);
+  const binary = simd && threads ? 'tfjs-backend-wasm-threaded-simd.wasm' : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+  return { device: (tf.backend() as WebGPUBackend).device, wasm: { binary, threads: getThreadsCount(), crossOriginIsolated: globalThis.crossOriginIsolated === true } };
+}
+
+/**
+ * Makes `name` TF.js's current backend. For a backend already initialised, `setBackend`
+ * does all its work before its first await, so the switch is made by the time it returns.
+ */
+function use(name: TfBackend): void {
+  if (tf.getBackend() === name) return;
+  tf.setBackend(name).catch(() => {});
+  if (tf.getBackend() !== name) throw new Error(`TF.js: the ${name} backend did not become current (is it initialised?)`);
 }
 
 /**
  * Submits TF.js's queued commands and waits for the GPU to finish them. The pass is ended
  * first, as TF.js's own readbacks do: `submitQueue()` alone finishes an encoder whose pass
- * is still open, which WebGPU rejects, so nothing would run.
+ * is still open, which WebGPU rejects, so nothing would run. On WASM and CPU there is
+ * nothing queued to wait for.
  */
 export async function tfSettle(): Promise<void> {
+  if (tf.getBackend() !== 'webgpu') return;
   const b = tf.backend() as WebGPUBackend;
   b.ensureCommandEncoderReady();
   b.endComputePassEncoder();
@@ -101,8 +133,7 @@ function adamImpl(s: AdamSpec): Impl {
   };
 }
 
-/** TF.js's version of a row. */
-export function tfImpl(spec: Spec): Impl {
+function rowImpl(spec: Spec): Impl {
   switch (spec.kind) {
     case 'matmul': return matmulImpl(spec);
     case 'conv': return convImpl(spec);
@@ -110,6 +141,25 @@ export function tfImpl(spec: Spec): Impl {
     case 'adam': return adamImpl(spec);
     case 'train': return tfTrainImpl(spec, tfSettle);
   }
+}
+
+/**
+ * TF.js's version of a row on backend `name`: built, and each of its calls made, with that
+ * backend current. The switch happens in `prepare`, before the timer starts, so `run`
+ * finds its backend current already.
+ */
+export function tfImpl(name: TfBackend, spec: Spec): Impl {
+  const on = <T>(f: () => T): T => {
+    use(name);
+    return f();
+  };
+  const inner = on(() => rowImpl(spec));
+  return {
+    prepare: () => on(() => inner.prepare?.() ?? Promise.resolve()),
+    run: () => on(() => inner.run()),
+    ...(inner.after && { after: () => on(() => inner.after!()) }),
+    dispose: () => on(() => inner.dispose()),
+  };
 }
 
 /** TF.js's version, e.g. 4.22.0. */

@@ -3,9 +3,12 @@
  * test/e2e/bench.test.ts: plain JSON, no classes.
  */
 
-/** The libraries compared: shadergrad on WebGPU, TensorFlow.js on WebGPU, shadergrad's CPU reference and its wasm backend. */
-export type LibName = 'shadergrad' | 'tfjs' | 'cpu' | 'wasm';
-export const LIBS: readonly LibName[] = ['shadergrad', 'tfjs', 'cpu', 'wasm'];
+/**
+ * The libraries compared: shadergrad on WebGPU, TensorFlow.js on WebGPU, shadergrad's CPU
+ * reference and its wasm backend, TensorFlow.js on its WASM and CPU backends.
+ */
+export type LibName = 'shadergrad' | 'tfjs' | 'cpu' | 'wasm' | 'tfjs-wasm' | 'tfjs-cpu';
+export const LIBS: readonly LibName[] = ['shadergrad', 'tfjs', 'cpu', 'wasm', 'tfjs-wasm', 'tfjs-cpu'];
 
 /** WebGPU calls made during one timed run, counted by wrapping the API's prototypes. */
 export interface Counts {
@@ -27,9 +30,16 @@ export interface Cell {
   times: number[];
   /** `work / ms` in the row's unit (GFLOP/s or GB/s); null for a training row. */
   rate: number | null;
-  /** The median of each count over the timed runs; null on the CPU reference and wasm. */
+  /** The median of each count over the timed runs; null where no WebGPU is used. */
   counts: Counts | null;
 }
+
+/** A row a library could not run: what it threw (TF.js: a kernel it does not have). */
+export interface Unsupported {
+  unsupported: string;
+}
+
+export const measured = (c: Cell | Unsupported | undefined): c is Cell => c !== undefined && !('unsupported' in c);
 
 export interface Row {
   id: string;
@@ -39,7 +49,7 @@ export interface Row {
   unit: 'GFLOP/s' | 'GB/s' | null;
   /** FLOPs (GFLOP/s rows) or bytes (GB/s rows) of one run. */
   work: number;
-  cells: Partial<Record<LibName, Cell>>;
+  cells: Partial<Record<LibName, Cell | Unsupported>>;
 }
 
 /** One kernel's share of a profiled workload. */
@@ -69,6 +79,8 @@ export interface BenchResult {
   features: string[];
   userAgent: string;
   tfjsVersion: string;
+  /** Which binary TF.js's WASM backend loaded, and with how many threads (null until it has). */
+  tfjsWasm: { binary: string; threads: number; crossOriginIsolated: boolean } | null;
   startedAt: string;
   /** Wall time of each phase of the page, ms. */
   phases: Record<string, number>;
