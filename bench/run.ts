@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: the benchmark page (bench/index.html) in headless Chromium. Prints a
  * markdown table and writes bench/results/<date>-<adapter>.json and .md (quick and
- * profiled runs add -quick, -profile). Speed is never asserted; the numbers depend on the
+ * profiled runs add -quick, -profile; `--rows <regex>`, which runs only the rows whose id
+ * or name matches, adds -rows). Speed is never asserted; the numbers depend on the
  * adapter and on whatever else the machine is doing.
  *
- *   npm run bench -- [--quick] [--profile] [--timeout-s 1200] [--out bench/results]
+ *   npm run bench -- [--quick] [--profile] [--rows dcgan] [--timeout-s 1800] [--out bench/results]
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +18,8 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
-    'timeout-s': { type: 'string', default: '1200' },
+    rows: { type: 'string' },
+    'timeout-s': { type: 'string', default: '1800' },
     out: { type: 'string', default: fileURLToPath(new URL('./results', import.meta.url)) },
   },
 });
@@ -34,6 +36,7 @@ const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').
 const outcome = await runBenchPage({
   quick: values.quick,
   profile: values.profile,
+  rows: values.rows,
   timeoutMs: Number(values['timeout-s']) * 1000,
   onLog: (line) => process.stderr.write(`  ${line}\n`),
 });
@@ -41,7 +44,7 @@ const r = outcome.result;
 const md = `${markdown(r)}\n\nWall time: ${(outcome.wallMs / 1000).toFixed(0)} s (page phases, ms: ${JSON.stringify(r.phases)}).\n`;
 console.log(md);
 mkdirSync(values.out, { recursive: true });
-const base = join(values.out, `${r.startedAt.slice(0, 10)}-${slug(r.adapterId)}${r.mode === 'quick' ? '-quick' : ''}${r.profile ? '-profile' : ''}`);
+const base = join(values.out, `${r.startedAt.slice(0, 10)}-${slug(r.adapterId)}${r.mode === 'quick' ? '-quick' : ''}${r.profile ? '-profile' : ''}${values.rows ? '-rows' : ''}`);
 writeAtomic(`${base}.json`, `${JSON.stringify({ ...r, wallMs: outcome.wallMs, consoleErrors: outcome.consoleErrors, pageErrors: outcome.pageErrors }, null, 1)}\n`);
 writeAtomic(`${base}.md`, md);
 console.error(`wrote ${base}.json and .md`);

@@ -19,6 +19,8 @@ const PROFILE_ARGS = ['--enable-webgpu-developer-features'];
 export interface RunOptions {
   quick: boolean;
   profile: boolean;
+  /** Only the rows whose id or name matches this regular expression. */
+  rows?: string;
   /** How long the page may take, ms. */
   timeoutMs: number;
   /** Called with each progress line of the page. */
@@ -70,7 +72,7 @@ export async function runBenchPage(o: RunOptions): Promise<RunOutcome> {
     });
     page.on('requestfailed', (req) => consoleErrors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
     page.on('pageerror', (e) => pageErrors.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e)));
-    const query = new URLSearchParams({ ...(o.quick ? { quick: '1' } : {}), ...(o.profile ? { profile: '1' } : {}) });
+    const query = new URLSearchParams({ ...(o.quick ? { quick: '1' } : {}), ...(o.profile ? { profile: '1' } : {}), ...(o.rows ? { rows: o.rows } : {}) });
     await page.goto(`http://127.0.0.1:${addr.port}/?${query}`, { waitUntil: 'load' });
     try {
       await page.waitForFunction(() => window.__bench !== undefined, { timeout: o.timeoutMs, polling: 500 });
