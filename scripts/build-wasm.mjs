@@ -3,8 +3,11 @@
 // and the Vite-bundled pages load them with no loader or file fetch. The AssemblyScript
 // files are the source of truth; the generated file is not committed.
 //
-// Two builds of the one source: with and without relaxed SIMD (its fused multiply-add;
-// engines without it refuse the module, so the backend validates it and falls back).
+// Four builds of the one source: with and without relaxed SIMD (its fused multiply-add;
+// engines without it refuse the module, so the backend validates it and falls back), and
+// importing a plain or a shared memory (threads need the shared one, which a browser page
+// that is not cross-origin isolated cannot create). A module's memory import must match
+// the memory it is given, hence a build for each.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,10 +17,12 @@ import asc from 'assemblyscript/asc';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'wasm', 'assembly', 'kernels.ts');
 const target = join(root, 'src', 'wasm', 'kernels.gen.ts');
-/** Export name -> extra asc flags. */
+/** Export name -> extra asc flags. The shared memory's maximum matches MAX_PAGES in src/wasm/heap.ts. */
 const BUILDS = {
   PLAIN: [],
   RELAXED: ['--enable', 'relaxed-simd'],
+  PLAIN_SHARED: ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '16384'],
+  RELAXED_SHARED: ['--enable', 'relaxed-simd', '--enable', 'threads', '--sharedMemory', '--maximumMemory', '16384'],
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'shadergrad-asc-'));

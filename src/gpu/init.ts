@@ -24,6 +24,8 @@ export interface InitOptions {
   verbose?: boolean;
   /** Where WebGPU comes from, instead of `navigator.gpu` (or, in Node, the Dawn that `shadergrad/node` installs). */
   gpu?: GpuSource;
+  /** The wasm backend's threads, the calling one included (default: the core count, at most 8; see WasmOptions). */
+  threads?: number;
 }
 
 // Installed by the Node entry so that a plain `init()` in Node finds Dawn.
@@ -79,7 +81,7 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
     return b;
   }
   if (kind === 'wasm') {
-    const b = await WasmBackend.create();
+    const b = await WasmBackend.create({ threads: opts.threads });
     setBackend(b);
     return b;
   }
@@ -99,11 +101,11 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
   return rt;
 }
 
-/** Destroys the current WebGPU device (if any) and forgets the backend. */
+/** Destroys the current WebGPU device or ends the wasm backend's threads (if any) and forgets the backend. */
 export function shutdown(): void {
   if (!hasBackend()) return;
   const b = backend();
-  if (b instanceof GpuRuntime) b.destroy();
+  if (b instanceof GpuRuntime || b instanceof WasmBackend) b.destroy();
   setBackend(null);
 }
 

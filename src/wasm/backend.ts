@@ -1,16 +1,16 @@
 /**
  * The WebAssembly backend: tensors live in one WebAssembly memory (src/wasm/heap.ts) and
  * the heavy ops (matmul, the convolutions) run AssemblyScript kernels with 128-bit SIMD
- * (src/wasm/assembly/, src/wasm/ops.ts). Every other op runs its CPU reference on views of that memory, so
+ * (src/wasm/assembly/, src/wasm/ops.ts), on several threads where the memory can be shared
+ * (src/wasm/threads.ts). Every other op runs its CPU reference on views of that memory, so
  * the backend is complete from the start and each kernel that moves into AssemblyScript
  * is checked against the same reference.
  */
 import type { Backend, MemoryInfo, Storage } from '../backend.js';
+import { ValueError } from '../errors.js';
 import { Heap, MAX_PAGES, WasmStorage } from './heap.js';
-import { KERNELS_PLAIN, KERNELS_RELAXED } from './kernels.gen.js';
-
-/** Kernel exports that split their work into tasks: each takes (task, tasks, scratch) last. */
-export type JobKernel = 'gemm' | 'convForward' | 'convInputGrad' | 'convWeightGrad';
+import { KERNELS_PLAIN, KERNELS_PLAIN_SHARED, KERNELS_RELAXED, KERNELS_RELAXED_SHARED } from './kernels.gen.js';
+import { CONTROL_BYTES, ThreadPool, canShareMemory, defaultThreads, type JobKernel } from './threads.js';
 
 type Geometry = [N: number, C: number, H: number, W: number, O: number, KH: number, KW: number, OH: number, OW: number,
   sh: number, sw: number, dh: number, dw: number, pt: number, pl: number];
@@ -27,9 +27,26 @@ export interface Kernels {
 }
 
 export interface WasmOptions {
+  /**
+   * Threads that run the kernels, the calling one included (default: the core count, at
+   * most 8). 1 where a shared memory cannot be made: no SharedArrayBuffer, or a browser
+   * page that is not cross-origin isolated.
+   */
+  threads?: number;
   /** Use relaxed SIMD's fused multiply-add where the engine has it (default true; false forces the plain build). */
   relaxedSimd?: boolean;
+  /**
+   * Multiply-adds below which a task is not worth a thread (default MIN_TASK_MACS); 0
+   * splits every kernel into as many tasks as it has threads, which tests use to split small shapes.
+   */
+  minTaskMacs?: number;
 }
+
+/**
+ * Multiply-adds below which a task is not worth a thread: handing a job to the workers and
+ * waiting for them costs some microseconds, what the GEMM does with about this many.
+ */
+export const MIN_TASK_MACS = 1 << 18;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const s = atob(base64);
@@ -45,15 +62,34 @@ export class WasmBackend implements Backend {
   /** Bytes of scratch one thread's GEMM needs (its packed block of B). */
   private readonly gemmScratch: number;
 
-  private constructor(readonly heap: Heap, readonly k: Kernels, readonly relaxed: boolean) {
+  private constructor(readonly heap: Heap, readonly k: Kernels, readonly relaxed: boolean, readonly minTaskMacs: number, private pool: ThreadPool | null) {
     this.gemmScratch = k.gemmScratchBytes();
   }
 
-  /** Compiles the kernels (asynchronously: browsers refuse to compile large modules synchronously). */
+  /** Threads that take a kernel's tasks, the calling one included. */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /** Tasks that worker threads have run (0 on one thread): how much of the work they took. */
+  get workerTasks(): number {
+    return this.pool?.workerTasks ?? 0;
+  }
+
+  /**
+   * Compiles the kernels (asynchronously: browsers refuse to compile large modules
+   * synchronously) and starts the worker threads. Throws a ValueError for a thread count
+   * that is not a positive integer.
+   */
   static async create(opts: WasmOptions = {}): Promise<WasmBackend> {
+    const asked = opts.threads ?? defaultThreads();
+    if (!Number.isInteger(asked) || asked < 1) throw new ValueError(`wasm backend: threads must be a positive integer, got ${asked}`);
+    const threads = canShareMemory() ? asked : 1;
+    const shared = threads > 1;
     const relaxed = opts.relaxedSimd !== false && WebAssembly.validate(decode(KERNELS_RELAXED));
-    const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
-    const module = await WebAssembly.compile(decode(relaxed ? KERNELS_RELAXED : KERNELS_PLAIN));
+    const source = relaxed ? (shared ? KERNELS_RELAXED_SHARED : KERNELS_RELAXED) : (shared ? KERNELS_PLAIN_SHARED : KERNELS_PLAIN);
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared });
+    const module = await WebAssembly.compile(decode(source));
     const instance = await WebAssembly.instantiate(module, {
       env: {
         memory,
@@ -62,7 +98,15 @@ export class WasmBackend implements Backend {
         },
       },
     });
-    return new WasmBackend(new Heap(memory), instance.exports as unknown as Kernels, relaxed);
+    const heap = new Heap(memory);
+    const pool = shared ? await ThreadPool.start(module, memory, heap.alloc(CONTROL_BYTES), threads - 1) : null;
+    return new WasmBackend(heap, instance.exports as unknown as Kernels, relaxed, opts.minTaskMacs ?? MIN_TASK_MACS, pool);
+  }
+
+  /** Ends the worker threads; the backend still works, on the calling thread alone. */
+  destroy(): void {
+    this.pool?.destroy();
+    this.pool = null;
   }
 
   alloc(n: number): WasmStorage {
@@ -102,14 +146,19 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Runs kernel `fn` whole, as one task (`fn(...args, 0, 1, scratch)`), with a block of
-   * GEMM scratch plus `extraBytes` freed after.
+   * Runs kernel `fn` as `tasks` tasks, each `fn(...args, task, tasks, scratch)`: on the
+   * calling thread alone when there is one task (or one thread), else on every thread.
+   * Each thread gets its own block of GEMM scratch plus `extraBytes`, freed after.
    */
-  run(fn: JobKernel, args: number[], extraBytes = 0): void {
-    const bytes = this.gemmScratch + extraBytes;
+  parallel(fn: JobKernel, args: number[], tasks: number, extraBytes = 0): void {
+    const stride = Math.ceil((this.gemmScratch + extraBytes) / 64) * 64;
+    const pool = tasks > 1 ? this.pool : null;
+    const bytes = stride * (pool?.threads ?? 1);
     const scratch = this.heap.alloc(bytes);
+    const call = this.k[fn] as unknown as (...a: number[]) => void;
     try {
-      (this.k[fn] as unknown as (...a: number[]) => void)(...args, 0, 1, scratch);
+      if (pool) pool.run(fn, args, tasks, scratch, stride, (t, n) => call(...args, t, n, scratch));
+      else for (let t = 0; t < tasks; t++) call(...args, t, tasks, scratch);
     } finally {
       this.heap.release(scratch, bytes);
     }

@@ -1,7 +1,10 @@
 /**
  * matmul and the three convolution passes on the wasm backend: each one kernel of
  * src/wasm/assembly/ (the GEMM reads transposed operands where they lie and applies bias
- * and activation as it writes C).
+ * and activation as it writes C), cut into tasks for the backend's threads when the work
+ * is large enough to pay for waking them. A task is a fixed share of the output, computed
+ * by the same instructions whichever thread takes it, so the thread count never changes a
+ * number.
  */
 import { ACTIVATIONS, type Activation } from '../cpu/activations.js';
 import type { ConvGeometry } from '../cpu/conv.js';
@@ -11,35 +14,54 @@ import type { WasmStorage } from './heap.js';
 /** The activation's code in the kernels: its position in ACTIVATIONS (simd.ts's ACT_ constants). */
 const actCode = (act: Activation): number => ACTIVATIONS.indexOf(act);
 
+/** How many tasks `macs` multiply-adds of work split into on this backend, at most `most`. */
+function taskCount(w: WasmBackend, macs: number, most: number): number {
+  return Math.max(1, Math.min(w.threads, most, w.minTaskMacs > 0 ? Math.floor(macs / w.minTaskMacs) : Infinity));
+}
+
 /** c [M, N] = act(op(a) op(b) + bias[N]), a stored [K, M] when transA, b stored [N, K] when transB. */
 export function matmul(w: WasmBackend, a: WasmStorage, b: WasmStorage, c: WasmStorage, M: number, N: number, K: number,
   transA: boolean, transB: boolean, bias: WasmStorage | null, act: Activation, alpha: number): void {
-  w.run('gemm', [M, N, K, a.ptr, transA ? M : K, +transA, b.ptr, transB ? K : N, +transB, c.ptr, N, 0,
-    bias?.ptr ?? 0, 0, actCode(act), alpha, 0]);
+  // Split C by its 8-column tiles (each task packs only its own columns of B) unless there are too few of them.
+  const colTiles = Math.ceil(N / 8);
+  const rowTiles = Math.ceil(M / 4);
+  const splitRows = colTiles < 2 * w.threads && rowTiles > colTiles;
+  const tasks = taskCount(w, M * N * K, splitRows ? rowTiles : colTiles);
+  w.parallel('gemm', [M, N, K, a.ptr, transA ? M : K, +transA, b.ptr, transB ? K : N, +transB, c.ptr, N, 0,
+    bias?.ptr ?? 0, 0, actCode(act), alpha, +splitRows], tasks);
 }
+
+/** Tasks of a conv pass split by image: one per image, up to this many (a job counts its tasks in 16 bits). */
+const MAX_IMAGE_TASKS = 1024;
 
 const geom = (g: ConvGeometry): number[] => [g.N, g.C, g.H, g.W, g.O, g.KH, g.KW, g.OH, g.OW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl];
 
-/** y [N, O, OH, OW] = act(conv2d(x, w) + bias[o]): per image, W [O, CKK] times its patches [CKK, OH OW]. */
+/** y [N, O, OH, OW] = act(conv2d(x, w) + bias[o]): a task per image, W [O, CKK] times its patches [CKK, OH OW]. */
 export function convForward(k: WasmBackend, x: WasmStorage, wt: WasmStorage, y: WasmStorage, g: ConvGeometry, bias: WasmStorage | null, act: Activation, alpha: number): void {
   const P = g.OH * g.OW;
   const CKK = g.C * g.KH * g.KW;
-  k.run('convForward', [...geom(g), x.ptr, wt.ptr, y.ptr, bias?.ptr ?? 0, actCode(act), alpha], CKK * P * 4);
+  const tasks = taskCount(k, g.N * g.O * P * CKK, g.N) > 1 ? Math.min(g.N, MAX_IMAGE_TASKS) : 1;
+  k.parallel('convForward', [...geom(g), x.ptr, wt.ptr, y.ptr, bias?.ptr ?? 0, actCode(act), alpha], tasks, CKK * P * 4);
 }
 
-/** dx [N, C, H, W] = act(conv2d's input gradient of gy + bias[c]): per image, Wᵀ [CKK, O] times gy [O, OH OW], then col2im. */
+/** dx [N, C, H, W] = act(conv2d's input gradient of gy + bias[c]): a task per image, Wᵀ [CKK, O] times gy [O, OH OW], then col2im. */
 export function convInputGrad(k: WasmBackend, gy: WasmStorage, wt: WasmStorage, dx: WasmStorage, g: ConvGeometry, bias: WasmStorage | null, act: Activation, alpha: number): void {
   const P = g.OH * g.OW;
   const CKK = g.C * g.KH * g.KW;
-  k.run('convInputGrad', [...geom(g), gy.ptr, wt.ptr, dx.ptr, bias?.ptr ?? 0, actCode(act), alpha], CKK * P * 4);
+  const tasks = taskCount(k, g.N * g.O * P * CKK, g.N) > 1 ? Math.min(g.N, MAX_IMAGE_TASKS) : 1;
+  k.parallel('convInputGrad', [...geom(g), gy.ptr, wt.ptr, dx.ptr, bias?.ptr ?? 0, actCode(act), alpha], tasks, CKK * P * 4);
 }
 
-/** dw [O, C, KH, KW] = sum over images of gy [O, OH OW] times the patches transposed [OH OW, CKK]. */
+/** dw [O, C, KH, KW] = sum over images of gy [O, OH OW] times the patches transposed [OH OW, CKK]: a task per run of dw's columns. */
 export function convWeightGrad(k: WasmBackend, x: WasmStorage, gy: WasmStorage, dw: WasmStorage, g: ConvGeometry): void {
   if (g.N === 0) {
     dw.data.fill(0);
     return;
   }
+  const P = g.OH * g.OW;
   const CKK = g.C * g.KH * g.KW;
-  k.run('convWeightGrad', [...geom(g), x.ptr, gy.ptr, dw.ptr], CKK * g.OH * g.OW * 4);
+  const tiles = Math.ceil(CKK / 8);
+  const tasks = taskCount(k, g.N * g.O * P * CKK, tiles);
+  // A task builds only its rows of each patch matrix: at most ceil(tiles / tasks) tiles of 8.
+  k.parallel('convWeightGrad', [...geom(g), x.ptr, gy.ptr, dw.ptr], tasks, Math.ceil(tiles / tasks) * 8 * P * 4);
 }
