@@ -7,7 +7,8 @@ import * as cpu from '../cpu/optim.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
 import type { Tensor } from '../tensor.js';
-import { arr, backendOf, gs, isGpu, sameShape } from './util.js';
+import { arr, backendOf, gs, isGpu, isWasm, sameShape, ws } from './util.js';
+import * as wasm from '../wasm/ops.js';
 
 const adamK = kernel({ shader: 'adam' });
 const sgdK = kernel({ shader: 'sgd' });
@@ -34,6 +35,8 @@ export function adamUpdate(p: Tensor, g: Tensor, m: Tensor, v: Tensor, args: Ada
       params: { n, ...args },
       threads: n,
     });
+  } else if (isWasm(b)) {
+    wasm.adam(b, ws(p), ws(g), ws(m), ws(v), n, args);
   } else {
     cpu.adam(arr(p), arr(g), arr(m), arr(v), n, args);
   }
