@@ -189,6 +189,7 @@ describe('flags: required ones named, limits the trainer shares', () => {
     [['train', '--lr', '10'], 'shadergrad train: --lr must be a number in (0, 10), got "10"'],
     [['train', '--lr-d', '0'], 'shadergrad train: --lr-d must be a number in (0, 10), got "0"'],
     [['train', '--d-warmup', '-3'], 'shadergrad train: --d-warmup must be an integer in [0, 100000], got "-3"'],
+    [['train', '--mode-seeking', '-1'], 'shadergrad train: --mode-seeking must be a number in [0, 100], got "-1"'],
     [['train', '--batch', '65537'], 'shadergrad train: --batch must be an integer in [1, 65536], got "65537"'],
     [['train', '--beta1', '1'], 'shadergrad train: --beta1 must be a number in [0, 1), got "1"'],
     [['train', '--decay', '1001'], 'shadergrad train: --decay must be a number in [0, 1000], got "1001"'],

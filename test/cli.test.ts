@@ -239,7 +239,8 @@ describe('shadergrad CLI', () => {
     expect(r.code, r.err).toBe(0);
     const p = PRESET_TRAINING.dcgan;
     expect(logOf(out)[0]!.lr).toBeCloseTo(p.lr!, 12);
-    expect(ck().options).toMatchObject({ lr: p.lr, lrD: p.lrD, dWarmup: p.dWarmup });
+    expect(ck().options).toMatchObject({ lr: p.lr, lrD: p.lrD, dWarmup: p.dWarmup, modeSeeking: p.modeSeeking });
+    expect(p.modeSeeking).toBeGreaterThan(0);
     expect(ck().config).toMatchObject({ kind: 'dcgan', dDropout: PRESETS.dcgan.dDropout });
     // The warm-up's D steps and the first step's own: D has taken dWarmup + 1 Adam steps, G one.
     expect([ck().state.optD.t, ck().state.optG.t]).toEqual([p.dWarmup! + 1, 1]);
@@ -248,12 +249,13 @@ describe('shadergrad CLI', () => {
     r = cli(...base, '--lr', '3e-4', '--d-warmup', '0');
     expect(r.code, r.err).toBe(0);
     expect([ck().state.optG.lr, ck().state.optD.lr, ck().state.optD.t]).toEqual([3e-4, 3e-4, 1]);
-    r = cli(...base, '--lr', '3e-4', '--lr-d', '5e-4', '--d-warmup', '0', '--dropout', '0');
+    r = cli(...base, '--lr', '3e-4', '--lr-d', '5e-4', '--d-warmup', '0', '--dropout', '0', '--mode-seeking', '0');
     expect(r.code, r.err).toBe(0);
     expect(ck().config).toMatchObject({ dDropout: 0 });
+    expect(ck().options).toMatchObject({ modeSeeking: 0 });
     expect([ck().state.optG.lr, ck().state.optD.lr]).toEqual([3e-4, 5e-4]);
     expect(logOf(run1)[0]!.lr).toBe(DEFAULT_OPTIONS.lr);
-    expect(readCheckpoint(new Uint8Array(readFileSync(join(run1, 'checkpoint.safetensors')))).options).toMatchObject({ dWarmup: 0 });
+    expect(readCheckpoint(new Uint8Array(readFileSync(join(run1, 'checkpoint.safetensors')))).options).toMatchObject({ dWarmup: 0, modeSeeking: 0 });
   });
 
   it('resuming an mlp-large checkpoint without --model keeps mlp-large: printed and in the new checkpoint', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FormatError, Generator, gpu, ValueError, Sequential, add, assign, memory, scope, bceWithLogits, full, tensor, type Tensor } from '../src/index.js';
+import { FormatError, Generator, gpu, gradcheck, ValueError, Sequential, add, assign, memory, scope, bceWithLogits, full, tensor, type Tensor } from '../src/index.js';
 import { Module, buffer } from '../src/nn/module.js';
-import { GanTrainer, type StepLog } from '../src/gan/trainer.js';
+import { GanTrainer, modeSeekingTerm, type StepLog } from '../src/gan/trainer.js';
 import { MODEL_KINDS, PRESETS, buildModels, type MlpGanConfig } from '../src/gan/models.js';
 import { loadGenerator, readCheckpoint, resumeTrainer, saveCheckpoint } from '../src/gan/checkpoint.js';
 import { CollapseMonitor } from '../src/gan/monitor.js';
@@ -300,5 +300,42 @@ describe('collapse monitor', () => {
     const m = new CollapseMonitor(18.1);
     expect(m.samples(apart(4.4), 4, 784, 500)).toMatch(/all alike \(mean pairwise distance 4\.40 vs 18\.10/);
     expect(m.samples(apart(0.36 * 18.1), 4, 784, 500)).toBeNull();
+  });
+});
+
+describe.each(BACKENDS)('mode-seeking term on %s', (bk) => {
+  it('equals mean over pairs of d(z1, z2) / (d(G1, G2) + 1e-5) in float64, and its gradient matches central differences', async () => {
+    await run(bk, async () => {
+      // 5 rows: pairs (0, 2) and (1, 3); the odd row is left out.
+      const [B, Z, P] = [5, 3, 7];
+      const zv = randomArray(B * Z, 11), iv = randomArray(B * P, 12);
+      const d = (v: Float32Array, n: number, i: number, j: number): number => {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += Math.abs(v[i * n + k]! - v[j * n + k]!);
+        return s / n;
+      };
+      const want = (d(zv, Z, 0, 2) / (d(iv, P, 0, 2) + 1e-5) + d(zv, Z, 1, 3) / (d(iv, P, 1, 3) + 1e-5)) / 2;
+      const got = (await modeSeekingTerm(tensor(zv, [B, Z]), tensor(iv, [B, 1, 1, P])).data())[0]!;
+      expect(Math.abs(got - want) / want).toBeLessThan(1e-5);
+      // z made inside: gradcheck evaluates the function on its own float64 backend too.
+      const r = await gradcheck((x) => modeSeekingTerm(tensor(zv, [B, Z]), x), [tensor(iv, [B, 1, 1, P])], { atol: 1e-3, rtol: 1e-2 });
+      expect(r.ok, `worst ${r.worst}`).toBe(true);
+    });
+  });
+});
+
+describe('mode-seeking option', () => {
+  it('is checked: a negative weight or a batch of 1 is refused with the option named', async () => {
+    await run('cpu', () => {
+      expect(() => new GanTrainer(TINY, { ...OPTS, modeSeeking: -1 }, fakeData())).toThrow(/modeSeeking must be a number in \[0, 100\], got -1/);
+      expect(() => new GanTrainer(TINY, { ...OPTS, batchSize: 1, modeSeeking: 1 }, fakeData())).toThrow(/modeSeeking compares pairs .* batch of at least 2, got 1/);
+    });
+  });
+
+  it('changes G\'s steps but not the logged adversarial loss\'s meaning: same first D step, different G after', async () => {
+    const [a, b] = await run('cpu', async () => [await steps(new GanTrainer(TINY, OPTS, fakeData()), 3), await steps(new GanTrainer(TINY, { ...OPTS, modeSeeking: 1 }, fakeData()), 3)]);
+    expect(b[0]!.dLoss).toBeCloseTo(a[0]!.dLoss, 6);
+    expect(b[0]!.gLoss).toBeCloseTo(a[0]!.gLoss, 6);
+    expect(Math.abs(b[2]!.dLoss - a[2]!.dLoss)).toBeGreaterThan(1e-6);
   });
 });

@@ -44,6 +44,7 @@ export class Controls {
   readonly lr = byId<HTMLInputElement>('lr');
   readonly lrD = byId<HTMLInputElement>('lr-d');
   readonly dWarmup = byId<HTMLInputElement>('d-warmup');
+  readonly modeSeeking = byId<HTMLInputElement>('mode-seeking');
   readonly k = byId<HTMLInputElement>('k');
   readonly batch = byId<HTMLInputElement>('batch');
   readonly seed = byId<HTMLInputElement>('seed');
@@ -69,6 +70,7 @@ export class Controls {
     this.lr.value = String(preset.lr);
     this.lrD.value = preset.lrD === undefined ? '' : String(preset.lrD);
     this.dWarmup.value = String(preset.dWarmup);
+    this.modeSeeking.value = String(preset.modeSeeking);
     this.steps.value = String(preset.steps);
     this.every.value = String(CADENCE[PRESETS[name].kind].sampleEvery);
   }
@@ -96,6 +98,7 @@ export class Controls {
         lrD: this.lrD.value.trim() === '' ? undefined : field('D learning rate', this.lrD, L.lr),
         k: field('k', this.k, L.k),
         dWarmup: field('D warm-up', this.dWarmup, L.dWarmup),
+        modeSeeking: field('mode seeking', this.modeSeeking, L.modeSeeking),
         batchSize: field('batch size', this.batch, L.batchSize),
         seed: field('seed', this.seed, L.seed),
       },

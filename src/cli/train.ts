@@ -43,6 +43,7 @@ export const TRAIN_FLAGS: Flags = {
   out: { type: 'string', default: 'runs/default', help: 'output folder' },
   k: { type: 'string', default: '1', help: 'discriminator steps per generator step' },
   'd-warmup': { type: 'string', help: `discriminator-only steps before the first generator step (default ${presetDefaults('dWarmup')})` },
+  'mode-seeking': { type: 'string', help: `weight of the mode-seeking term in G's loss, which keeps G from collapsing to one image (Mao et al. 2019; 0: none) (default ${presetDefaults('modeSeeking')})` },
   loss: { type: 'string', default: DEFAULT_OPTIONS.loss, help: 'generator loss: nonsaturating (-log D(G(z))) or minimax (log(1-D(G(z))))' },
   optimizer: { type: 'string', default: DEFAULT_OPTIONS.optimizer, help: 'adam or sgd' },
   lr: { type: 'string', help: `learning rate of G, and of D unless --lr-d is given (default ${presetDefaults('lr')})` },
@@ -62,7 +63,7 @@ export const TRAIN_FLAGS: Flags = {
 };
 
 /** `3000; dcgan: 1000`: a training default of the presets, for the help text. */
-function presetDefaults(key: 'steps' | 'lr' | 'lrD' | 'dWarmup'): string {
+function presetDefaults(key: 'steps' | 'lr' | 'lrD' | 'dWarmup' | 'modeSeeking'): string {
   const value = (name: PresetName) => String({ ...DEFAULT_OPTIONS, ...PRESET_TRAINING[name] }[key] ?? 'the --lr');
   const names = Object.keys(PRESETS) as PresetName[];
   const common = value('mlp-small');
@@ -199,6 +200,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     momentum: limited('train', 'momentum', a.momentum, L.momentum),
     decay: limited('train', 'decay', a.decay, L.decay),
     dWarmup: limited('train', 'd-warmup', a['d-warmup'] ?? String(preset.dWarmup), L.dWarmup),
+    modeSeeking: limited('train', 'mode-seeking', a['mode-seeking'] ?? String(preset.modeSeeking), L.modeSeeking),
     fixedSamples: 64,
   };
   const dropout = a.dropout === undefined ? undefined : num('train', 'dropout', a.dropout, 0, 0.95);

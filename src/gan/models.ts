@@ -130,7 +130,7 @@ export type PresetTraining = { steps: number } & Partial<TrainOptions>;
 export const PRESET_TRAINING: Record<PresetName, PresetTraining> = {
   'mlp-small': { steps: 3000 },
   'mlp-large': { steps: 3000 },
-  dcgan: { steps: 1000, lr: 1e-4, lrD: 4e-4, dWarmup: 100 },
+  dcgan: { steps: 1000, lr: 1e-4, lrD: 4e-4, dWarmup: 100, modeSeeking: 0.05 },
 };
 
 /** C * H * W. */

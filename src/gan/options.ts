@@ -32,11 +32,18 @@ export interface TrainOptions {
    * can tell them apart; a D warmed up against G's first samples already does.
    */
   dWarmup: number;
+  /**
+   * Weight of the mode-seeking term in G's loss (Mao et al. 2019; 0: none). G's batch is
+   * split into pairs (z1, z2), and G minimises mean(d(z1, z2) / d(G(z1), G(z2))), d the mean
+   * absolute difference: a G whose samples collapse to one image makes the ratio blow up.
+   * It acts on G alone; D's loss is unchanged.
+   */
+  modeSeeking: number;
 }
 
 export const DEFAULT_OPTIONS: TrainOptions = {
   batchSize: 64, k: 1, loss: 'nonsaturating', optimizer: 'adam', lr: 1e-3, betas: [0.5, 0.999],
-  momentum: 0.5, decay: 0, seed: 1, fixedSamples: 64, dWarmup: 0,
+  momentum: 0.5, decay: 0, seed: 1, fixedSamples: 64, dWarmup: 0, modeSeeking: 0,
 };
 
 /** A range of numbers: [min, max], either end open where said, integers only where said. */
@@ -62,6 +69,7 @@ export const OPTION_LIMITS = {
   momentum: { min: 0, max: 1, maxOpen: true },
   decay: { min: 0, max: 1000 },
   dWarmup: { min: 0, max: 100_000, integer: true },
+  modeSeeking: { min: 0, max: 100 },
 } as const satisfies Record<string, Limit>;
 
 /** `[1, 65536]`, `(0, 10)`: a limit as a range. */
@@ -97,5 +105,8 @@ export function checkOptions(o: TrainOptions): TrainOptions {
   // Checkpoints written before the option existed have none: they had no warm-up.
   const dWarmup = o.dWarmup ?? 0;
   check('dWarmup', dWarmup, L.dWarmup);
-  return { ...o, betas: [...o.betas] as [number, number], dWarmup };
+  const modeSeeking = o.modeSeeking ?? 0;
+  check('modeSeeking', modeSeeking, L.modeSeeking);
+  if (modeSeeking > 0 && o.batchSize < 2) throw new ValueError(`train: modeSeeking compares pairs of samples and needs a batch of at least 2, got ${o.batchSize} (a modeSeeking of 0 trains on batches of 1)`);
+  return { ...o, betas: [...o.betas] as [number, number], dWarmup, modeSeeking };
 }

@@ -14,7 +14,7 @@ import type { Batch, Digits } from '../data/types.js';
 import { batches } from '../data/dataset.js';
 import { ValueError } from '../errors.js';
 import { noGrad } from '../autograd/tape.js';
-import { add, concat, mean, mul, neg, reshape, sigmoid, bceWithLogits, full, randn, tensor, Generator } from '../ops/index.js';
+import { abs, add, concat, div, mean, mul, neg, reshape, sigmoid, slice, sub, bceWithLogits, full, randn, tensor, Generator } from '../ops/index.js';
 import { Adam, SGD, StepDecay, type Optimizer } from '../optim/index.js';
 import type { Module } from '../nn/module.js';
 import { BatchNorm2d } from '../nn/conv.js';
@@ -68,6 +68,20 @@ export function checkFinite(log: StepLog): void {
  */
 function couplesBatch(m: Module): boolean {
   return m instanceof BatchNorm2d || m instanceof MinibatchStd || m.namedChildren().some(([, c]) => couplesBatch(c));
+}
+
+/**
+ * Mao et al. 2019's mode-seeking term: the first and second halves of the batch as pairs,
+ * mean over pairs of d(z1, z2) / (d(G(z1), G(z2)) + 1e-5), d the mean absolute difference.
+ * Small while G maps different noise to different images; large when G collapses.
+ */
+export function modeSeekingTerm(z: Tensor, images: Tensor): Tensor {
+  const B = z.shape[0]!;
+  const h = Math.floor(B / 2);
+  const flat = reshape(images, [B, images.size / B]);
+  const dist = (t: Tensor): Tensor => mean(abs(sub(slice(t, 0, 0, h), slice(t, 0, h, h))), 1);
+  const dz = noGrad(() => dist(z));
+  return mean(div(dz, add(dist(flat), 1e-5)));
 }
 
 /** A step whose numbers are still on the device. */
@@ -199,11 +213,15 @@ export class GanTrainer {
       this.D.requiresGrad(false);
       try {
         this.optG.zeroGrad();
-        const logits = this.D.forward(this.G.forward(this.noiseBatch()));
+        const z = this.noiseBatch();
+        const fake = this.G.forward(z);
+        const logits = this.D.forward(fake);
         // Non-saturating: -log D(G(z)) = bce(logits, 1). Minimax: log(1 - D(G(z))) = -bce(logits, 0).
         const loss = this.options.loss === 'nonsaturating' ? bceWithLogits(logits, this.ones) : neg(bceWithLogits(logits, this.zeros));
-        loss.backward();
+        const total = this.options.modeSeeking > 0 ? add(loss, mul(modeSeekingTerm(z, fake), this.options.modeSeeking)) : loss;
+        total.backward();
         this.optG.step();
+        // The log keeps the adversarial loss alone, comparable with runs without the term.
         return noGrad(() => reshape(loss, [1]));
       } finally {
         this.D.requiresGrad(true);
