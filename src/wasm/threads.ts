@@ -28,7 +28,8 @@ export const CONTROL_BYTES = ARGS_BYTE + MAX_ARGS * 8;
 /**
  * Claims and runs tasks of generation `gen` until none is left, counting each one done in
  * ctl[doneSlot]; `call` runs one task and never throws. The workers run this same function
- * (its source text goes into theirs), so it uses nothing from outside its body.
+ * (its source text goes into theirs, bound to a name of their own, since a minifier may
+ * rename it), so it uses nothing from outside its body.
  */
 function runTasks(claim: BigInt64Array, ctl: Int32Array, doneSlot: number, gen: number, call: (t: number, tasks: number) => void): void {
   for (;;) {
@@ -48,7 +49,7 @@ const SPIN = 5000;
 
 /** The worker: instantiate, say ready, then sleep on the generation slot and run each job's tasks. */
 const WORKER_SOURCE = `'use strict';
-${runTasks.toString()}
+const runTasks = ${runTasks.toString()};
 async function main(d, post) {
   const { module, memory, control, id, names } = d;
   const { exports } = await WebAssembly.instantiate(module, { env: { memory, abort() { throw new Error('wasm kernel aborted'); } } });
