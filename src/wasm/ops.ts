@@ -15,9 +15,16 @@ import type { WasmStorage } from './heap.js';
 /** The activation's code in the kernels: its position in ACTIVATIONS (simd.ts's ACT_ constants). */
 const actCode = (act: Activation): number => ACTIVATIONS.indexOf(act);
 
+/**
+ * Tasks per thread when the work allows: threads claim them one at a time, so a thread that
+ * the OS preempts holds up only a small piece while the others take the rest.
+ */
+const TASKS_PER_THREAD = 4;
+
 /** How many tasks `macs` multiply-adds of work split into on this backend, at most `most`. */
 function taskCount(w: WasmBackend, macs: number, most: number): number {
-  return Math.max(1, Math.min(w.threads, most, w.minTaskMacs > 0 ? Math.floor(macs / w.minTaskMacs) : Infinity));
+  if (w.threads === 1) return 1;
+  return Math.max(1, Math.min(w.threads * TASKS_PER_THREAD, most, w.minTaskMacs > 0 ? Math.floor(macs / w.minTaskMacs) : Infinity));
 }
 
 /** c [M, N] = act(op(a) op(b) + bias[N]), a stored [K, M] when transA, b stored [N, K] when transB. */
@@ -26,7 +33,7 @@ export function matmul(w: WasmBackend, a: WasmStorage, b: WasmStorage, c: WasmSt
   // Split C by its 8-column tiles (each task packs only its own columns of B) unless there are too few of them.
   const colTiles = Math.ceil(N / 8);
   const rowTiles = Math.ceil(M / 4);
-  const splitRows = colTiles < 2 * w.threads && rowTiles > colTiles;
+  const splitRows = colTiles < 2 * w.threads * TASKS_PER_THREAD && rowTiles > colTiles;
   const tasks = taskCount(w, M * N * K, splitRows ? rowTiles : colTiles);
   w.parallel('gemm', [M, N, K, a.ptr, transA ? M : K, +transA, b.ptr, transB ? K : N, +transB, c.ptr, N, 0,
     bias?.ptr ?? 0, 0, actCode(act), alpha, +splitRows], tasks);

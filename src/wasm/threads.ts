@@ -45,7 +45,7 @@ function runTasks(claim: BigInt64Array, ctl: Int32Array, doneSlot: number, gen: 
 }
 
 /** How long an idle worker polls for the next job before it sleeps (an op's next GEMM is often microseconds away). */
-const SPIN = 5000;
+const SPIN = 20000;
 
 /** The worker: instantiate, say ready, then sleep on the generation slot and run each job's tasks. */
 const WORKER_SOURCE = `'use strict';
