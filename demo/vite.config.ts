@@ -7,6 +7,10 @@ import { defineConfig } from 'vite';
 // resolve, as it would for an app that installed the package.
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+// Cross-origin isolation, so the page may share memory with workers: the wasm backend then
+// trains on every core. A static host of the build must send the same two headers.
+const isolated = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root: path('.'),
   // Relative asset and data URLs, so the build works from any folder of a static host.
@@ -18,6 +22,7 @@ export default defineConfig({
       { find: /^shadergrad\/data$/, replacement: path('../src/data/index.ts') },
     ],
   },
-  server: { fs: { allow: [path('..')] } },
+  server: { fs: { allow: [path('..')] }, headers: isolated },
+  preview: { headers: isolated },
   build: { outDir: path('../dist-web'), emptyOutDir: true, target: 'es2022' },
 });

@@ -1,11 +1,14 @@
 /**
  * Starting shadergrad in the page: WebGPU from navigator.gpu, or, when the browser has
- * none (or it fails), the CPU backend on request.
+ * none (or it fails), the WebAssembly SIMD backend, on as many threads as the page may
+ * share memory with (it is served cross-origin isolated), and the CPU backend last.
  */
-import { describeAdapter, gpu, init } from 'shadergrad';
+import { backend, describeAdapter, gpu, init } from 'shadergrad';
+
+export type BackendKind = 'webgpu' | 'wasm' | 'cpu';
 
 export type Started =
-  | { ok: true; kind: 'webgpu' | 'cpu'; adapter: string; software: boolean }
+  | { ok: true; kind: BackendKind; adapter: string; software: boolean }
   | { ok: false; reason: string };
 
 /**
@@ -30,6 +33,18 @@ export async function startWebGpu(): Promise<Started> {
   }
   const info = gpu().adapterInfo;
   return { ok: true, kind: 'webgpu', adapter: describeAdapter(info), software: isSoftware(info) };
+}
+
+/** The WebAssembly SIMD backend, or the reason it did not start (a browser without wasm SIMD). */
+export async function startWasm(): Promise<Started> {
+  try {
+    await init({ backend: 'wasm' });
+  } catch (e) {
+    return { ok: false, reason: `WebAssembly did not start: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const threads = (backend() as { threads?: number }).threads ?? 1;
+  const why = threads > 1 ? '' : crossOriginIsolated ? '' : ', the page is not cross-origin isolated';
+  return { ok: true, kind: 'wasm', adapter: `WebAssembly SIMD (${threads} thread${threads > 1 ? 's' : ''}${why})`, software: false };
 }
 
 /** The CPU backend: the same ops in plain TypeScript, on the page's thread. */

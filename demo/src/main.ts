@@ -6,7 +6,7 @@
  */
 import { FormatError, ValueError } from 'shadergrad';
 import type { Digits } from 'shadergrad/data';
-import { startCpu, startWebGpu, type Started } from './backend.js';
+import { startCpu, startWasm, startWebGpu, type BackendKind, type Started } from './backend.js';
 import { canvasHash, drawGray } from './canvas.js';
 import { Controls, byId, type Settings } from './controls.js';
 import { digitsFor, loadDigits, trainingDigits } from './digits.js';
@@ -26,7 +26,7 @@ const el = {
   device: byId('device'),
   notice: byId('notice'),
   noticeText: byId('notice-text'),
-  useCpu: byId<HTMLButtonElement>('use-cpu'),
+  switchBackend: byId<HTMLButtonElement>('switch-backend'),
   loading: byId('loading'),
   loadingText: byId('loading-text'),
   dataProgress: byId<HTMLProgressElement>('data-progress'),
@@ -81,7 +81,7 @@ function refresh(): void {
   el.saveGif.disabled = !hasRun || session!.run.frames.length === 0;
   el.saveSvg.disabled = !hasRun || session!.run.history.length === 0;
   // Switching backends destroys the WebGPU device, and with it a run's tensors: only with no run.
-  el.useCpu.disabled = session !== null || sampling;
+  el.switchBackend.disabled = session !== null || sampling;
   el.ckFile.disabled = !backendReady || sampling;
   el.resample.disabled = !backendReady || sampling || !sampler.loaded;
 }
@@ -102,7 +102,10 @@ function errorText(e: unknown): string {
 
 // ---- starting up ----------------------------------------------------------------------
 
-function backendStarted(b: Started & { ok: true }): void {
+/** The backend the notice's button switches to. */
+let switchTarget: Exclude<BackendKind, 'webgpu'> = 'wasm';
+
+function backendStarted(b: Started & { ok: true }, why = ''): void {
   backendReady = true;
   state.backend = b.kind;
   state.adapter = b.adapter;
@@ -110,20 +113,36 @@ function backendStarted(b: Started & { ok: true }): void {
   el.device.dataset.kind = b.kind;
   if (b.software) {
     notice('This WebGPU adapter is a software rasteriser: the shaders run on the CPU, so training is slow. '
-      + 'The CPU backend is usually faster on such a machine.', 'Use the CPU backend');
+      + 'The WebAssembly SIMD backend is usually several times faster on such a machine.', 'Use WebAssembly', 'wasm');
+  } else if (b.kind === 'wasm') {
+    notice(`${why}Training on WebAssembly SIMD: the same code as on WebGPU, on this computer's CPU cores (${b.adapter}). `
+      + 'A GPU is faster for the DCGAN; the MLP GAN trains about as fast.', null);
   } else if (b.kind === 'cpu') {
-    notice('Training on the CPU backend: the same code as on WebGPU, in plain TypeScript on this page\'s thread. '
+    notice(`${why}Training on the CPU backend: the same code as on WebGPU, in plain TypeScript on this page's thread. `
       + 'It is much slower than a GPU (a DCGAN step takes seconds), and the page may respond late while a step runs.', null);
   } else {
     el.notice.hidden = true;
   }
 }
 
-function notice(text: string, button: string | null): void {
+function notice(text: string, button: string | null, target: Exclude<BackendKind, 'webgpu'> = 'wasm'): void {
   el.noticeText.textContent = text;
-  el.useCpu.hidden = button === null;
-  el.useCpu.textContent = button ?? '';
+  el.switchBackend.hidden = button === null;
+  el.switchBackend.textContent = button ?? '';
+  switchTarget = target;
   el.notice.hidden = false;
+}
+
+/** WebAssembly, or the CPU backend where WebAssembly SIMD does not start. */
+async function startFallback(why: string): Promise<void> {
+  const w = await startWasm();
+  if (w.ok) {
+    backendStarted(w, why);
+    return;
+  }
+  notice(`${why}${w.reason} The CPU backend runs the same code, much slower.`, 'Train on the CPU instead', 'cpu');
+  el.device.textContent = 'no WebGPU';
+  if (state.status === 'loading') setStatus('no-webgpu', 'No WebGPU in this browser.');
 }
 
 function maybeReady(): void {
@@ -131,13 +150,14 @@ function maybeReady(): void {
   else refresh();
 }
 
-el.useCpu.addEventListener('click', async () => {
+el.switchBackend.addEventListener('click', async () => {
   if (session || sampling) return;
   sampler.free();
   el.ckInfo.textContent = '';
   el.ckGrid.width = 0;
-  backendStarted((await startCpu()) as Started & { ok: true });
-  if (state.status === 'no-webgpu') state.status = 'loading';
+  if (switchTarget === 'wasm') await startFallback('');
+  else backendStarted((await startCpu()) as Started & { ok: true });
+  if (state.status === 'no-webgpu' && backendReady) state.status = 'loading';
   maybeReady();
 });
 
@@ -158,15 +178,9 @@ async function boot(): Promise<void> {
     setStatus('error', 'No digits to train on.');
   });
   const b = await startWebGpu();
-  if (b.ok) {
-    backendStarted(b);
-    maybeReady();
-  } else {
-    notice(`${b.reason} This page trains on WebGPU compute shaders; it runs in Chrome or Edge 113+ and other browsers with WebGPU on. `
-      + 'It can train on the CPU backend instead: the same code, but much slower.', 'Train on the CPU instead');
-    el.device.textContent = 'no WebGPU';
-    if (state.status === 'loading') setStatus('no-webgpu', 'No WebGPU in this browser.');
-  }
+  if (b.ok) backendStarted(b);
+  else await startFallback(`${b.reason} `);
+  maybeReady();
   await data;
 }
 

@@ -15,7 +15,7 @@ export type DemoStatus =
 
 export interface DemoState {
   status: DemoStatus;
-  backend: 'webgpu' | 'cpu' | null;
+  backend: 'webgpu' | 'wasm' | 'cpu' | null;
   /** describeAdapter() of the WebGPU adapter, or "CPU backend". */
   adapter: string | null;
   /** Digits loaded from the IDX files (all of them, before the split). */

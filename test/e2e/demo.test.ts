@@ -3,7 +3,7 @@
  * maps `shadergrad`, `shadergrad/gan` and `shadergrad/data` to the sources), headless
  * Chromium on WebGPU (SwiftShader where there is no GPU). The page trains the MLP GAN and
  * the DCGAN for 20 steps each, its checkpoints download and load back through its file
- * input, and without navigator.gpu it says so and trains on the CPU backend. The page's
+ * input, and without navigator.gpu it says so and trains on the wasm backend. The page's
  * state is read from `window.__demo` (demo/src/state.ts), never from its text.
  *
  * SHADERGRAD_SCREENSHOT=1 also trains the default MLP GAN (batch 64) for a few hundred steps
@@ -234,16 +234,15 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the demo page in headless 
     await o.page.close();
   }, 240_000);
 
-  it('without WebGPU shows a message and offers the CPU backend, which trains', async () => {
+  it('without WebGPU says so and trains on WebAssembly SIMD on several threads (the page is cross-origin isolated)', async () => {
     const o = await open({ noWebGpu: true });
-    let s = await untilStatus(o, 'no-webgpu', 30_000);
+    let s = await untilStatus(o, 'ready', 30_000);
+    expect(s.backend).toBe('wasm');
     const notice = await o.page.$eval('#notice', (e) => ({ hidden: (e as HTMLElement).hidden, text: e.textContent ?? '' }));
     expect(notice.hidden).toBe(false);
-    expect(notice.text).toMatch(/no WebGPU \(navigator\.gpu is missing\)/);
-    expect(await o.page.$eval('#start', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
-    await o.page.click('#use-cpu');
-    s = await untilStatus(o, 'ready', 30_000);
-    expect(s.backend).toBe('cpu');
+    expect(notice.text).toMatch(/no WebGPU \(navigator\.gpu is missing\)\. Training on WebAssembly SIMD/);
+    expect(await o.page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(s.adapter).toMatch(/^WebAssembly SIMD \([2-9] threads\)$/);
     await fill(o, { batch: '8', steps: '5' });
     await o.page.click('#start');
     s = await untilDone(o, 5, 30_000);
