@@ -1,9 +1,10 @@
 /**
  * The WebAssembly backend's memory: one `WebAssembly.Memory` that the kernels module
- * imports, carved into blocks by a free-list allocator (blocks of the same byte size are
- * reused, so the memory in use stays flat over training). Growing the memory detaches its
- * old ArrayBuffer, so nothing keeps a typed array across an allocation: storages hand out
- * a view of their block each time `data` is read.
+ * imports (shared with the worker threads when there are any), carved into blocks by a
+ * free-list allocator (blocks of the same byte size are reused, so the memory in use stays
+ * flat over training). Growing the memory detaches its old ArrayBuffer (a shared one keeps
+ * its old length instead), so nothing keeps a typed array across an allocation: storages
+ * hand out a view of their block each time `data` is read.
  */
 import type { CpuStorage } from '../backend.js';
 import { DeviceError } from '../errors.js';
