@@ -94,7 +94,7 @@ async function main(): Promise<BenchResult> {
   const started = performance.now();
   const r: BenchResult = {
     mode: QUICK ? 'quick' : 'full', profile: PROFILE, adapter: '', adapterId: '', features: [], userAgent: navigator.userAgent,
-    tfjsVersion: tfVersion(), tfjsWasm: null, startedAt: new Date().toISOString(), phases: {}, rows: [], profiles: [], error: null,
+    tfjsVersion: tfVersion(), wasmThreads: 0, tfjsWasm: null, startedAt: new Date().toISOString(), phases: {}, rows: [], profiles: [], error: null,
   };
   const phase = async (name: string, fn: () => Promise<void>): Promise<void> => {
     const t0 = performance.now();
@@ -116,6 +116,7 @@ async function main(): Promise<BenchResult> {
       // their rows run round by round beside the WebGPU libraries (pinnedImpl).
       const cpuB = await init({ backend: 'cpu' });
       const wasmB = await init({ backend: 'wasm' });
+      r.wasmThreads = (wasmB as { threads?: number }).threads ?? 1;
       others = [
         { name: 'cpu', gpu: false, impl: (spec) => pinnedImpl(cpuB, spec) },
         { name: 'wasm', gpu: false, impl: (spec) => pinnedImpl(wasmB, spec) },
@@ -132,7 +133,7 @@ async function main(): Promise<BenchResult> {
     r.adapter = describeAdapter(info);
     r.adapterId = [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unknown adapter';
     r.features = [...gpu().device.features].filter((f) => f.includes('timestamp'));
-    log(`adapter ${r.adapter}; TF.js WASM: ${r.tfjsWasm!.binary}, ${r.tfjsWasm!.threads} thread(s); ${list.length} rows`);
+    log(`adapter ${r.adapter}; shadergrad wasm: ${r.wasmThreads} thread(s); TF.js WASM: ${r.tfjsWasm!.binary}, ${r.tfjsWasm!.threads} thread(s); ${list.length} rows`);
     await phase('timing', () => timePhase(r.rows, list, [sg, tfl, ...others], ROUNDS));
     if (PROFILE) await phase('profile', async () => void (r.profiles = await profilePhase(list, [{ lib: sg, device: gpu().device }, { lib: tfl, device: tfDevice! }])));
   } catch (e) {

@@ -79,6 +79,8 @@ export interface BenchResult {
   features: string[];
   userAgent: string;
   tfjsVersion: string;
+  /** The threads of shadergrad's wasm backend (1 unless the page is cross-origin isolated). */
+  wasmThreads: number;
   /** Which binary TF.js's WASM backend loaded, and with how many threads (null until it has). */
   tfjsWasm: { binary: string; threads: number; crossOriginIsolated: boolean } | null;
   startedAt: string;

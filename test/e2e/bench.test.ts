@@ -30,6 +30,7 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? `the benchmark page in head
 
     expect(r.tfjsWasm?.binary, 'the WASM binary TF.js loaded').toMatch(/^tfjs-backend-wasm(-simd|-threaded-simd)?\.wasm$/);
     expect(r.tfjsWasm!.threads).toBeGreaterThanOrEqual(1);
+    expect(r.wasmThreads, "shadergrad wasm's threads").toBeGreaterThanOrEqual(1);
 
     for (const row of r.rows) {
       for (const lib of LIBS) {
