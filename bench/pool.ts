@@ -47,8 +47,9 @@ interface Sample extends MemoryInfo {
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(3)} MiB`;
 const fmt = (s: MemoryInfo): string => `in use ${s.bytesInUse} B (${mib(s.bytesInUse)}), pooled ${s.bytesPooled} B (${mib(s.bytesPooled)}), buffers created ${s.buffersCreated}`;
 
-await init({ backend, verbose: false });
-const where = backend === 'webgpu' ? `webgpu on ${describeAdapter(gpu().adapterInfo)}` : backend;
+const b = await init({ backend, verbose: false });
+const threads = (b as { threads?: number }).threads;
+const where = backend === 'webgpu' ? `webgpu on ${describeAdapter(gpu().adapterInfo)}` : backend === 'wasm' ? `wasm on ${threads ?? 1} thread(s)` : backend;
 const start: Sample = { iteration: 0, ...memory() };
 const data = toSigned(filterDigits(mnist(), [3]));
 const trainer = new GanTrainer(PRESETS['mlp-small'], { batchSize: 64, seed: SEED }, data);
