@@ -2,8 +2,9 @@
  * The wasm backend's threads in a browser, from a Vite production build (minified, one
  * bundle): headless Chromium opens the page once cross-origin isolated (COOP + COEP
  * headers), where the backend starts Blob-URL workers on a shared memory and they take
- * part in a matmul, and once without those headers, where it falls back to one thread.
- * Either way the product matches the CPU backend, and two threads match one bit for bit.
+ * part in a matmul; once isolated but with a CSP that forbids workers, where it warns and
+ * runs on one thread; and once without those headers, where it runs on one thread too.
+ * Every time the product matches the CPU backend, and two threads match one bit for bit.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -79,16 +80,18 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? 'wasm threads in headless C
       resolve: { alias: { shadergrad: join(REPO, 'src', 'index.ts') } },
       build: { outDir: join(dir, 'dist'), target: 'es2022', emptyOutDir: true },
     });
-    // /isolated/... is served with the two headers that make a page cross-origin isolated, /plain/... without.
+    // /isolated/... is served with the two headers that make a page cross-origin isolated,
+    // /no-workers/... with them and a CSP that forbids workers, /plain/... with neither.
     server = createServer((req, res) => {
       const [, mode, ...rest] = (req.url ?? '/').split('?')[0]!.split('/');
       const file = join(dir, 'dist', ...(rest.join('/') ? rest : ['index.html']));
       try {
         const body = readFileSync(file);
-        if (mode === 'isolated') {
+        if (mode === 'isolated' || mode === 'no-workers') {
           res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
           res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
         }
+        if (mode === 'no-workers') res.setHeader('Content-Security-Policy', "worker-src 'none'");
         res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
         res.end(body);
       } catch {
@@ -109,10 +112,13 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? 'wasm threads in headless C
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(mode: 'isolated' | 'plain'): Promise<PageResult> {
+  async function open(mode: 'isolated' | 'plain' | 'no-workers', warnings: string[] = []): Promise<PageResult> {
     const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'warn') warnings.push(m.text());
+    });
     try {
       await page.goto(`${origin}/${mode}/`, { waitUntil: 'load' });
       await page.waitForFunction(() => (window as { __result?: unknown }).__result !== undefined, { timeout: 60_000, polling: 100 });
@@ -131,6 +137,16 @@ describe.skipIf(NO_CHROMIUM !== null)(NO_CHROMIUM ?? 'wasm threads in headless C
     expect(r.workerTasks, 'tasks the worker took').toBeGreaterThan(0);
     expect(r.maxErr).toBeLessThan(1e-3);
     expect(r.differ, 'elements where two threads and one differ').toBe(0);
+  });
+
+  it('warns and runs on one thread when the page forbids workers', async () => {
+    const warnings: string[] = [];
+    const r = await open('no-workers', warnings);
+    expect(r.isolated).toBe(true);
+    expect(r.threads).toBe(1);
+    expect(r.maxErr).toBeLessThan(1e-3);
+    expect(r.differ).toBe(0);
+    expect(warnings.join('\n')).toContain('the wasm backend runs on one thread');
   });
 
   it('falls back to one thread when it is not', async () => {

@@ -81,8 +81,8 @@ export class WasmBackend implements Backend {
 
   /**
    * Compiles the kernels (asynchronously: browsers refuse to compile large modules
-   * synchronously) and starts the worker threads. Throws a ValueError for a thread count
-   * that is not a positive integer.
+   * synchronously) and starts the worker threads (warning and running on one thread if
+   * they cannot start). Throws a ValueError for a thread count that is not a positive integer.
    */
   static async create(opts: WasmOptions = {}): Promise<WasmBackend> {
     const asked = opts.threads ?? defaultThreads();
@@ -102,7 +102,15 @@ export class WasmBackend implements Backend {
       },
     });
     const heap = new Heap(memory);
-    const pool = shared ? await ThreadPool.start(module, memory, heap.alloc(CONTROL_BYTES), threads - 1) : null;
+    let pool: ThreadPool | null = null;
+    if (shared) {
+      try {
+        pool = await ThreadPool.start(module, memory, heap.alloc(CONTROL_BYTES), threads - 1);
+      } catch (e) {
+        // A page whose CSP refuses blob: workers, say: the kernels still run, on this thread.
+        console.warn(`shadergrad: ${(e as Error).message}; the wasm backend runs on one thread`);
+      }
+    }
     return new WasmBackend(heap, instance.exports as unknown as Kernels, relaxed, opts.minTaskMacs ?? MIN_TASK_MACS, pool);
   }
 

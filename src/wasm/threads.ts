@@ -116,6 +116,43 @@ export function canShareMemory(): boolean {
   return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true && typeof Worker !== 'undefined';
 }
 
+/** How long the workers may take to compile and say ready. */
+const START_MS = 10_000;
+
+/** Starts one worker on `data`; `started` settles with its first message ('ready') or its first error. */
+function spawn(data: object): { worker: WorkerLike; started: Promise<void> } {
+  const failed = (why: unknown) => new DeviceError(`wasm backend: a worker thread failed to start: ${String(why)}`);
+  const node = nodeWorkerThreads();
+  if (node) {
+    const w = new node.Worker(WORKER_SOURCE, { eval: true, workerData: data });
+    w.unref();
+    return {
+      worker: w,
+      started: new Promise((resolve, reject) => {
+        w.once('message', (m) => (m === 'ready' ? resolve() : reject(failed(m))));
+        w.once('error', (e) => reject(failed(e)));
+      }),
+    };
+  }
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const w = new Worker(url);
+  return {
+    worker: w,
+    started: new Promise((resolve, reject) => {
+      w.onmessage = (e) => {
+        URL.revokeObjectURL(url);
+        if (e.data === 'ready') resolve();
+        else reject(failed(e.data));
+      };
+      w.onerror = (e) => {
+        URL.revokeObjectURL(url);
+        reject(failed(e.message));
+      };
+      w.postMessage(data);
+    }),
+  };
+}
+
 export class ThreadPool {
   private readonly ctl: Int32Array;
   private readonly claim: BigInt64Array;
@@ -151,55 +188,27 @@ export class ThreadPool {
   /**
    * Starts `count` workers on `memory` (shared) with the compiled kernels `module`;
    * `control` is the byte offset of CONTROL_BYTES of memory that only the pool uses.
+   * Throws a DeviceError when a worker cannot be made or does not start within START_MS.
    */
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, control: number, count: number): Promise<ThreadPool> {
-    const data = (id: number) => ({ module, memory, control, id, names: JOB_KERNELS });
-    const node = nodeWorkerThreads();
-    const ready: Promise<void>[] = [];
     const workers: WorkerLike[] = [];
-    const check = (m: unknown) => {
-      if (m !== 'ready') throw new DeviceError(`wasm backend: a worker thread failed to start: ${String(m)}`);
-    };
-    for (let id = 1; id <= count; id++) {
-      if (node) {
-        const w = new node.Worker(WORKER_SOURCE, { eval: true, workerData: data(id) });
-        w.unref();
-        workers.push(w);
-        ready.push(new Promise((resolve, reject) => {
-          w.once('message', (m) => {
-            try {
-              check(m);
-              resolve();
-            } catch (e) {
-              reject(e);
-            }
-          });
-          w.once('error', (e) => reject(new DeviceError(`wasm backend: a worker thread failed to start: ${String(e)}`)));
-        }));
-      } else {
-        const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-        const w = new Worker(url);
-        workers.push(w);
-        ready.push(new Promise((resolve, reject) => {
-          w.onmessage = (e) => {
-            URL.revokeObjectURL(url);
-            try {
-              check(e.data);
-              resolve();
-            } catch (err) {
-              reject(err);
-            }
-          };
-          w.onerror = (e) => reject(new DeviceError(`wasm backend: a worker thread failed to start: ${e.message}`));
-          w.postMessage(data(id));
-        }));
-      }
-    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.all(ready);
+      const started: Promise<void>[] = [];
+      for (let id = 1; id <= count; id++) {
+        const w = spawn({ module, memory, control, id, names: JOB_KERNELS });
+        workers.push(w.worker);
+        started.push(w.started);
+      }
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DeviceError(`wasm backend: the worker threads did not start within ${START_MS / 1000} s`)), START_MS);
+      });
+      await Promise.race([Promise.all(started), late]);
     } catch (e) {
       for (const w of workers) void w.terminate();
       throw e;
+    } finally {
+      clearTimeout(timer);
     }
     return new ThreadPool(memory, control, workers);
   }
