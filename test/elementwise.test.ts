@@ -8,6 +8,7 @@ import {
   UNARY, abs, add, bceWithLogits, div, exp, leakyRelu, log, maximum, mul, neg, relu, sigmoid, sqrt, square, sub, sum, tanh, tensor,
   type Tensor, type UnaryName,
 } from '../src/index.js';
+import { scaledBceWithLogits } from '../src/ops/loss.js';
 import { BACKENDS, expectClose, randomArray, run, skipReason } from './helpers.js';
 
 interface UnaryCase {
@@ -244,6 +245,33 @@ describe.each(BACKENDS)('elementwise ops on %s', (bk) => {
         bceWithLogits(x, tensor(ys)).backward();
         const want = xs.map((v, i) => (1 / (1 + Math.exp(-v)) - ys[i]!) / xs.length);
         expectClose(await x.grad!.data(), want, 1e-5, 1e-7, 'dbce/dx');
+      });
+    });
+
+    it.each([1, 77, 257, 1000])('the fused bceWithLogits (one pass, one grad pass) of %i logits, scaled by 2, and its gradient match float64', async (n) => {
+      await run(bk, async () => {
+        const xs = randomArray(n, 51, -8, 8);
+        const ys = randomArray(n, 52, 0, 1);
+        let want = 0;
+        for (let i = 0; i < n; i++) want += bceStable(xs[i]!, ys[i]!);
+        want = (2 * want) / n;
+        const x = tensor(xs, [n, 1]).requireGrad();
+        const loss = scaledBceWithLogits(x, tensor(ys, [n, 1]), 2);
+        expectClose([await loss.item()], [want], 1e-5, 1e-6, 'scaled bce');
+        // An upstream gradient other than 1 reaches every element: d(3 loss)/dx.
+        mul(loss, 3).backward();
+        const grad = Array.from(xs, (v, i) => (3 * 2 * (1 / (1 + Math.exp(-v)) - ys[i]!)) / n);
+        expectClose(await x.grad!.data(), grad, 1e-5, 1e-7, 'd(3 scaled bce)/dx');
+      });
+    });
+
+    it('bceWithLogits with a target that requires grad differentiates both (the unfused path)', async () => {
+      await run(bk, async () => {
+        const xs = [0.5, -2, 3], ys = [0.2, 0.9, 0.4];
+        const x = tensor(xs).requireGrad(), y = tensor(ys).requireGrad();
+        bceWithLogits(x, y).backward();
+        expectClose(await x.grad!.data(), xs.map((v, i) => (1 / (1 + Math.exp(-v)) - ys[i]!) / 3), 1e-5, 1e-7, 'dbce/dx');
+        expectClose(await y.grad!.data(), xs.map((v) => -v / 3), 1e-5, 1e-7, 'dbce/dy');
       });
     });
   });

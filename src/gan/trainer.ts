@@ -15,6 +15,7 @@ import { batches } from '../data/dataset.js';
 import { ValueError } from '../errors.js';
 import { noGrad } from '../autograd/tape.js';
 import { abs, add, concat, div, mean, mul, neg, reshape, sigmoid, slice, sub, bceWithLogits, full, randn, tensor, Generator } from '../ops/index.js';
+import { scaledBceWithLogits } from '../ops/loss.js';
 import { Adam, SGD, StepDecay, type Optimizer } from '../optim/index.js';
 import type { Module } from '../nn/module.js';
 import { BatchNorm2d } from '../nn/conv.js';
@@ -193,7 +194,7 @@ export class GanTrainer {
         // and each weight gradient computed once. The sum of the two batches' mean BCEs is
         // twice the mean over the 2B rows.
         const logits = this.D.forward(concat([x, fake]));
-        const loss = mul(bceWithLogits(logits, this.jointLabels), 2);
+        const loss = scaledBceWithLogits(logits, this.jointLabels, 2);
         loss.backward();
         this.optD.step();
         return noGrad(() => concat([reshape(loss, [1]), mean(sigmoid(reshape(logits, [2, B])), 1)]));
