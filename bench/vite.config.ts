@@ -6,6 +6,10 @@ import { defineConfig } from 'vite';
 // mean the sources, like tsconfig.json's paths. Exact matches only, as for an installed package.
 const path = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+// Cross-origin isolated, so both wasm libraries may share memory with workers and run on
+// every core, as they would in an app that sends these headers.
+const isolated = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root: path('.'),
   resolve: {
@@ -14,7 +18,7 @@ export default defineConfig({
       { find: /^shadergrad\/gan$/, replacement: path('../src/gan/index.ts') },
     ],
   },
-  server: { fs: { allow: [path('..')] } },
+  server: { fs: { allow: [path('..')] }, headers: isolated },
   // TF.js is hundreds of modules: bundle it once, up front, into a cache of the page's own
   // (its backends with it, so they share the bundle's one tfjs-core and register with its
   // engine). No discovery, so no dependency found mid-run reloads the page. The WASM
