@@ -3,9 +3,11 @@
  * and on three (every kernel split, however small) give bit-identical numbers on odd
  * shapes, transposes and fused epilogues, and both match the CPU reference; so does the
  * plain build (no relaxed SIMD), forced beside the relaxed one; `destroy()` ends the
- * threads and leaves a backend that still computes.
+ * threads and leaves a backend that still computes, and a backend that becomes garbage
+ * ends its threads.
  */
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backward, conv2d, convTranspose2d, matmul, tensor, type Activation, type Tensor } from '../src/index.js';
 import { CpuBackend } from '../src/cpu/backend.js';
@@ -142,6 +144,19 @@ describe('wasm backend options', () => {
   it('refuses a thread count that is not a positive integer', async () => {
     await expect(WasmBackend.create({ threads: 0 })).rejects.toThrow('threads must be a positive integer, got 0');
     await expect(WasmBackend.create({ threads: 1.5 })).rejects.toThrow('got 1.5');
+  });
+
+  it('ends the threads of a backend that nothing references any more', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // Only the pool is kept: the backend that owns it becomes garbage.
+    const pool = await (async () => ((await WasmBackend.create({ threads: 2 })) as unknown as { pool: { threads: number } }).pool)();
+    expect(pool.threads).toBe(2);
+    for (let i = 0; i < 20 && pool.threads > 1; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(pool.threads).toBe(1);
   });
 
   it('still computes on one thread after destroy()', async () => {

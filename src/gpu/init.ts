@@ -101,11 +101,11 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
   return rt;
 }
 
-/** Destroys the current WebGPU device or ends the wasm backend's threads (if any) and forgets the backend. */
+/** Destroys the current WebGPU device (if any) and forgets the backend. */
 export function shutdown(): void {
   if (!hasBackend()) return;
   const b = backend();
-  if (b instanceof GpuRuntime || b instanceof WasmBackend) b.destroy();
+  if (b instanceof GpuRuntime) b.destroy();
   setBackend(null);
 }
 

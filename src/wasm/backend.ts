@@ -58,6 +58,13 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/**
+ * Ends the threads of a backend that nothing references any more. `shutdown()` and a later
+ * `init()` only forget the backend, which stays usable (a page may keep timing it beside
+ * WebGPU), so its threads live as long as it does unless `destroy()` ends them first.
+ */
+const orphans = typeof FinalizationRegistry === 'undefined' ? null : new FinalizationRegistry<ThreadPool>((pool) => pool.destroy());
+
 export class WasmBackend implements Backend {
   readonly kind = 'wasm' as const;
   readonly precision = 'float32' as const;
@@ -67,6 +74,7 @@ export class WasmBackend implements Backend {
 
   private constructor(readonly heap: Heap, readonly k: Kernels, readonly relaxed: boolean, readonly minTaskMacs: number, private pool: ThreadPool | null) {
     this.gemmScratch = k.gemmScratchBytes();
+    if (pool) orphans?.register(this, pool, pool);
   }
 
   /** Threads that take a kernel's tasks, the calling one included. */
@@ -116,7 +124,9 @@ export class WasmBackend implements Backend {
 
   /** Ends the worker threads; the backend still works, on the calling thread alone. */
   destroy(): void {
-    this.pool?.destroy();
+    if (!this.pool) return;
+    orphans?.unregister(this.pool);
+    this.pool.destroy();
     this.pool = null;
   }
 
