@@ -53,6 +53,8 @@ export function sgdUpdate(p: Tensor, g: Tensor, buf: Tensor | null, args: SgdArg
       constants: { MOMENTUM: buf !== null },
       threads: n,
     });
+  } else if (isWasm(b)) {
+    wasm.sgd(b, ws(p), ws(g), buf && ws(buf), n, args);
   } else {
     cpu.sgd(arr(p), arr(g), buf && arr(buf), n, args);
   }

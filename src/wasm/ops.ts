@@ -1,5 +1,5 @@
 /**
- * matmul, the three convolution passes and Adam on the wasm backend: each one kernel of
+ * matmul, the three convolution passes and the optimizer steps on the wasm backend: each one kernel of
  * src/wasm/assembly/ (the GEMM reads transposed operands where they lie and applies bias
  * and activation as it writes C), cut into tasks for the backend's threads when the work
  * is large enough to pay for waking them. A task is a fixed share of the output, computed
@@ -8,7 +8,7 @@
  */
 import { ACTIVATIONS, type Activation } from '../cpu/activations.js';
 import type { ConvGeometry } from '../cpu/conv.js';
-import type { AdamArgs } from '../cpu/optim.js';
+import type { AdamArgs, SgdArgs } from '../cpu/optim.js';
 import type { WasmBackend } from './backend.js';
 import type { WasmStorage } from './heap.js';
 
@@ -77,4 +77,9 @@ export function convWeightGrad(k: WasmBackend, x: WasmStorage, gy: WasmStorage, 
 /** One Adam step in place over n parameters (optim.ts's kernel; the CPU reference's formula in float32). */
 export function adam(w: WasmBackend, p: WasmStorage, g: WasmStorage, m: WasmStorage, v: WasmStorage, n: number, a: AdamArgs): void {
   w.k.adam(n, p.ptr, g.ptr, m.ptr, v.ptr, a.lr, a.beta1, a.beta2, a.eps, a.wd, a.bc1, a.bc2);
+}
+
+/** One SGD step in place over n parameters, with momentum when `buf` is given (optim.ts's kernel). */
+export function sgd(w: WasmBackend, p: WasmStorage, g: WasmStorage, buf: WasmStorage | null, n: number, a: SgdArgs): void {
+  w.k.sgd(n, p.ptr, g.ptr, buf?.ptr ?? 0, a.lr, a.momentum, a.wd, a.first);
 }

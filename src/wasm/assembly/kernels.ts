@@ -3,4 +3,4 @@
 // src/wasm/heap.ts manages; all arrays are float32, row-major.
 export { gemm, gemmScratchBytes } from './gemm';
 export { convForward, convInputGrad, convWeightGrad, im2col, col2im } from './conv';
-export { adam } from './optim';
+export { adam, sgd } from './optim';

@@ -33,3 +33,34 @@ export function adam(n: i32, p: usize, g: usize, m: usize, v: usize,
     store<f32>(p + at, pv - (<f32>(lr / bc1) * mv) / (sqrt<f32>(vv * <f32>(1 / bc2)) + <f32>eps));
   }
 }
+
+/**
+ * One SGD step over n parameters in place (src/cpu/optim.ts's sgd): g' = g + wd p; with a
+ * momentum buffer (buf != 0) buf = mu buf + g' (buf = g' on the first step) and g' = buf;
+ * then p -= lr g'.
+ */
+export function sgd(n: i32, p: usize, g: usize, buf: usize, lr: f64, momentum: f64, wd: f64, first: bool): void {
+  const WD = f32x4.splat(<f32>wd), LR = f32x4.splat(<f32>lr);
+  const MU = f32x4.splat(<f32>momentum);
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const at = <usize>i << 2;
+    const pv = v128.load(p + at);
+    let gv = f32x4.add(v128.load(g + at), f32x4.mul(WD, pv));
+    if (buf) {
+      if (!first) gv = f32x4.add(f32x4.mul(MU, v128.load(buf + at)), gv);
+      v128.store(buf + at, gv);
+    }
+    v128.store(p + at, f32x4.sub(pv, f32x4.mul(LR, gv)));
+  }
+  for (let i = n4; i < n; i++) {
+    const at = <usize>i << 2;
+    const pv = load<f32>(p + at);
+    let gv = load<f32>(g + at) + <f32>wd * pv;
+    if (buf) {
+      if (!first) gv = <f32>momentum * load<f32>(buf + at) + gv;
+      store<f32>(buf + at, gv);
+    }
+    store<f32>(p + at, pv - <f32>lr * gv);
+  }
+}
