@@ -1,8 +1,9 @@
 /**
  * Elementwise unary ops as rows of one table: the CPU reference and the derivative; a
- * row's position is its OP code, the arm of the switches in unary.wgsl. A new op is one
- * row here and one arm (named after the row) in each switch there. The activation rows
- * come from the activation list that matmul's epilogue uses too.
+ * row's position is its OP code, the arm of the switches in unary.wgsl and in the wasm
+ * kernel src/wasm/assembly/unary.ts. A new op is one row here and one arm (named after
+ * the row) in each switch there. The activation rows come from the activation list that
+ * matmul's epilogue uses too.
  */
 import { ACTIVATION_FNS, type Activation } from '../cpu/activations.js';
 import * as cpu from '../cpu/elementwise.js';
@@ -10,7 +11,7 @@ import { ValueError } from '../errors.js';
 import { kernel, opCodes } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
-import { arr, backendOf, empty, gs, isGpu } from './util.js';
+import { arr, backendOf, empty, gs, isGpu, isWasm, ws } from './util.js';
 
 type ActivationName = Exclude<Activation, 'none'>;
 
@@ -66,6 +67,8 @@ export function unary(name: UnaryName, x: Tensor, a = 0): Tensor {
       constants: { OP: UNARY_CODE[name] },
       threads: x.size,
     });
+  } else if (isWasm(b)) {
+    b.k.unary(UNARY_CODE[name], x.size, ws(x).ptr, ws(out).ptr, a);
   } else {
     cpu.unary((v) => row.f(v, a), arr(x), arr(out), x.size);
   }
@@ -84,6 +87,8 @@ export function unaryGrad(name: UnaryName, x: Tensor | null, y: Tensor | null, g
       constants: { OP: UNARY_CODE[name] },
       threads: g.size,
     });
+  } else if (isWasm(b)) {
+    b.k.unaryGrad(UNARY_CODE[name], g.size, x ? ws(x).ptr : 0, y ? ws(y).ptr : 0, ws(g).ptr, ws(out).ptr, a);
   } else {
     cpu.unaryGrad((xv, yv) => row.df(xv, yv, a), x && arr(x), y && arr(y), arr(g), arr(out), g.size);
   }

@@ -25,6 +25,8 @@ export interface Kernels {
   convInputGrad(...args: [...Geometry, gy: number, w: number, dx: number, bias: number, act: number, alpha: number, task: number, tasks: number, scratch: number]): void;
   convWeightGrad(...args: [...Geometry, x: number, gy: number, dw: number, task: number, tasks: number, scratch: number]): void;
   adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, bc1: number, bc2: number): void;
+  unary(op: number, n: number, x: number, out: number, a: number): void;
+  unaryGrad(op: number, n: number, x: number, y: number, g: number, out: number, a: number): void;
   sgd(n: number, p: number, g: number, buf: number, lr: number, momentum: number, wd: number, first: boolean): void;
 }
 

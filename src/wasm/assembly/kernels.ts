@@ -4,3 +4,4 @@
 export { gemm, gemmScratchBytes } from './gemm';
 export { convForward, convInputGrad, convWeightGrad, im2col, col2im } from './conv';
 export { adam, sgd } from './optim';
+export { unary, unaryGrad } from './unary';
