@@ -1,11 +1,14 @@
 /**
  * The wasm backend's elementwise kernels against the CPU reference in float32, on sizes
- * that exercise the vector body and the one-lane tail (1, 3, 1027): every unary row
- * forward and backward.
+ * that exercise the vector body and the one-lane tail (1, 3, 1027): every unary row and
+ * every binary row forward and backward, the binary ones on each broadcast the kernel
+ * takes (same shapes, a row vector over rows, a column, a scalar) and one it leaves to the
+ * CPU reference.
  */
 import { describe, it } from 'vitest';
 import { UNARY, tensor, type Tensor, type UnaryName } from '../src/index.js';
 import { unary, unaryGrad } from '../src/ops/unary.js';
+import { BINARY, binaryGrad, binaryRaw, broadcastShapes, type BinaryName } from '../src/ops/broadcast.js';
 import { CpuBackend } from '../src/cpu/backend.js';
 import { withBackend } from '../src/context.js';
 import type { Backend } from '../src/backend.js';
@@ -44,6 +47,36 @@ describe('wasm unary kernels', () => {
         const [y, dx] = await unaryOn(wasm, name, n, wy);
         expectClose(y!, wy!, 1e-6, 1e-7, `${name} forward, n=${n}`);
         expectClose(dx!, wdx!, 1e-6, 1e-7, `${name} backward, n=${n}`);
+      }
+    });
+  }
+});
+
+const BROADCASTS: [number[], number[]][] = [[[1027], [1027]], [[3, 1027], [1027]], [[3, 5], [3, 1]], [[1], [3, 3]], [[7, 1], [1, 3]], [[2, 3, 5], [2, 1, 5]]];
+
+/** op(a, b) and g * d op / d a, g * d op / d b at the broadcast shape, on backend `b`. */
+async function binaryOn(bk: Backend, name: BinaryName, sa: number[], sb: number[]): Promise<Float32Array[]> {
+  const shape = broadcastShapes(name, sa, sb);
+  const n = shape.reduce((x, y) => x * y, 1);
+  const outs = withBackend(bk, () => {
+    const size = (s: number[]): number => s.reduce((x, y) => x * y, 1);
+    const a = tensor(randomArray(size(sa), 3, -3, 3), sa);
+    // b away from 0 for div; a target in [0, 1] for bceLogits.
+    const b = tensor(randomArray(size(sb), 4, 0.5, 1), sb);
+    const g = tensor(randomArray(n, 5), shape);
+    return [binaryRaw(name, a, b, shape), binaryGrad(name, 0, a, b, g), binaryGrad(name, 1, a, b, g)];
+  });
+  return Promise.all(outs.map((t) => t.data()));
+}
+
+describe('wasm binary kernels', () => {
+  for (const name of Object.keys(BINARY) as BinaryName[]) {
+    if (name === 'first') continue;
+    it(`${name} matches the CPU reference forward and backward on ${BROADCASTS.length} broadcasts`, async () => {
+      for (const [sa, sb] of BROADCASTS) {
+        const got = await binaryOn(wasm, name, sa, sb);
+        const want = await binaryOn(cpu, name, sa, sb);
+        ['forward', 'd/da', 'd/db'].forEach((what, i) => expectClose(got[i]!, want[i]!, 1e-6, 1e-7, `${name} ${what} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`));
       }
     });
   }

@@ -3,14 +3,16 @@
  * binary ops (a row's position is its OP code), broadcast shapes and stride plans, the raw
  * forward and gradient launches, `expand` and in-place accumulation. None of it records
  * on the tape, so both binary.ts (the ops, whose backward sums with reduce.ts) and
- * reduce.ts (whose backward expands) build on it without importing each other.
+ * reduce.ts (whose backward expands) build on it without importing each other. On the
+ * wasm backend the broadcasts that have a rows x cols form run its kernel (src/wasm/ops.ts).
  */
 import { sigmoid } from '../cpu/activations.js';
 import * as cpu from '../cpu/elementwise.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { kernel, opCodes } from '../gpu/kernel.js';
 import type { Tensor } from '../tensor.js';
-import { arr, backendOf, empty, gs, isGpu, pad8, sameShape, strides, type Shape } from './util.js';
+import { arr, backendOf, empty, gs, isGpu, isWasm, pad8, sameShape, strides, ws, type Shape } from './util.js';
+import * as wasm from '../wasm/ops.js';
 
 export type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'bceLogits' | 'first';
 
@@ -88,8 +90,11 @@ export function binaryRaw(name: BinaryName, a: Tensor, b: Tensor | null, outShap
   const bk = backendOf(name, a, ...(b ? [b] : []));
   const row = BINARY[name];
   const out = empty(outShape, bk);
-  if (isGpu(bk)) launch(forwardK, name, a, b, null, out, 0);
-  else cpu.binary(row.f, arr(a), b ? arr(b) : arr(a), arr(out), out.size, plan(a.shape, b ? b.shape : outShape, outShape));
+  const bc = plan(a.shape, b ? b.shape : outShape, outShape);
+  if (isGpu(bk)) launch(forwardK, name, a, b, null, out, 0, bc);
+  else if (!(isWasm(bk) && wasm.binary(bk, BINARY_CODE[name], 0, ws(a), ws(b ?? a), null, ws(out), out.size, bc))) {
+    cpu.binary(row.f, arr(a), b ? arr(b) : arr(a), arr(out), out.size, bc);
+  }
   return out;
 }
 
@@ -107,17 +112,24 @@ export function expand(x: Tensor, shape: Shape): Tensor {
 export function stridedCopy(x: Tensor, outShape: Shape, xStrides: readonly number[]): Tensor {
   const out = empty(outShape, x.backend);
   const bc = { shape: [...outShape], sa: [...xStrides], sb: outShape.map(() => 0) };
-  if (isGpu(x.backend)) launch(forwardK, 'first', x, null, null, out, 0, bc);
-  else cpu.binary(BINARY.first.f, arr(x), arr(x), arr(out), out.size, bc);
+  const bk = x.backend;
+  if (isGpu(bk)) launch(forwardK, 'first', x, null, null, out, 0, bc);
+  else if (!(isWasm(bk) && wasm.binary(bk, BINARY_CODE.first, 0, ws(x), ws(x), null, ws(out), out.size, bc))) {
+    cpu.binary(BINARY.first.f, arr(x), arr(x), arr(out), out.size, bc);
+  }
   return out;
 }
 
 /** g * d(op)/d(side) at the broadcast output shape, not recorded. */
 export function binaryGrad(name: BinaryName, side: 0 | 1, a: Tensor, b: Tensor, g: Tensor): Tensor {
   const row = BINARY[name];
-  const out = empty(g.shape, g.backend);
-  if (isGpu(g.backend)) launch(gradK, name, a, b, g, out, side);
-  else cpu.binaryGrad(side === 0 ? row.da : row.db, arr(a), arr(b), arr(g), arr(out), out.size, plan(a.shape, b.shape, g.shape));
+  const bk = g.backend;
+  const out = empty(g.shape, bk);
+  const bc = plan(a.shape, b.shape, g.shape);
+  if (isGpu(bk)) launch(gradK, name, a, b, g, out, side, bc);
+  else if (!(isWasm(bk) && wasm.binary(bk, BINARY_CODE[name], side, ws(a), ws(b), ws(g), ws(out), out.size, bc))) {
+    cpu.binaryGrad(side === 0 ? row.da : row.db, arr(a), arr(b), arr(g), arr(out), out.size, bc);
+  }
   return out;
 }
 
@@ -131,6 +143,8 @@ export function accumulateInto(dst: Tensor, src: Tensor): void {
       params: { n: dst.size },
       threads: dst.size,
     });
+  } else if (isWasm(b)) {
+    wasm.binary(b, BINARY_CODE.add, 0, ws(dst), ws(src), null, ws(dst), dst.size, null);
   } else {
     const d = arr(dst);
     const s = arr(src);

@@ -27,6 +27,8 @@ export interface Kernels {
   adam(n: number, p: number, g: number, m: number, v: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, bc1: number, bc2: number): void;
   unary(op: number, n: number, x: number, out: number, a: number): void;
   unaryGrad(op: number, n: number, x: number, y: number, g: number, out: number, a: number): void;
+  binary(op: number, side: number, rows: number, cols: number, a: number, aRow: number, aBcast: boolean,
+    b: number, bRow: number, bBcast: boolean, g: number, out: number): void;
   sgd(n: number, p: number, g: number, buf: number, lr: number, momentum: number, wd: number, first: boolean): void;
 }
 

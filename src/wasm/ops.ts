@@ -8,6 +8,7 @@
  */
 import { ACTIVATIONS, type Activation } from '../cpu/activations.js';
 import type { ConvGeometry } from '../cpu/conv.js';
+import type { Broadcast } from '../cpu/elementwise.js';
 import type { AdamArgs, SgdArgs } from '../cpu/optim.js';
 import type { WasmBackend } from './backend.js';
 import type { WasmStorage } from './heap.js';
@@ -82,4 +83,42 @@ export function adam(w: WasmBackend, p: WasmStorage, g: WasmStorage, m: WasmStor
 /** One SGD step in place over n parameters, with momentum when `buf` is given (optim.ts's kernel). */
 export function sgd(w: WasmBackend, p: WasmStorage, g: WasmStorage, buf: WasmStorage | null, n: number, a: SgdArgs): void {
   w.k.sgd(n, p.ptr, g.ptr, buf?.ptr ?? 0, a.lr, a.momentum, a.wd, a.first);
+}
+
+/** An elementwise binary op's operands as rows x cols: each input's row stride, and whether it holds one value per row. */
+interface RowPlan { rows: number; cols: number; aRow: number; aBcast: boolean; bRow: number; bBcast: boolean }
+
+/**
+ * The broadcast `bc` (null: same shapes) of n outputs as rows x cols where binary.ts's
+ * kernel can run it: after dropping size-1 dims and merging dims that are contiguous in
+ * both inputs, at most two dims are left and each input's last stride is 1 or 0. Null
+ * otherwise (e.g. a [1, C, 1, 1] scale over [N, C, H, W], or a transposing copy).
+ */
+function rowPlan(bc: Broadcast | null, n: number): RowPlan | null {
+  if (!bc) return { rows: 1, cols: n, aRow: 0, aBcast: false, bRow: 0, bBcast: false };
+  const dims: [n: number, sa: number, sb: number][] = [];
+  bc.shape.forEach((d, i) => {
+    if (d === 1) return;
+    const last = dims.at(-1);
+    const [sa, sb] = [bc.sa[i]!, bc.sb[i]!];
+    if (last && last[1] === sa * d && last[2] === sb * d) dims[dims.length - 1] = [last[0] * d, sa, sb];
+    else dims.push([d, sa, sb]);
+  });
+  if (dims.length > 2) return null;
+  const [cols, ca, cb] = dims.at(-1) ?? [1, 0, 0];
+  if ((ca !== 0 && ca !== 1) || (cb !== 0 && cb !== 1)) return null;
+  const [rows, ra, rb] = dims.length === 2 ? dims[0]! : [1, 0, 0];
+  return { rows, cols, aRow: ra, aBcast: ca === 0, bRow: rb, bBcast: cb === 0 };
+}
+
+/**
+ * out = op(a, b) over n outputs broadcast as `bc` says, or with `g` given, out = g * d op / d side: the
+ * binary kernel (binary.ts's op code `op`). False, having done nothing, where the broadcast
+ * has no rows x cols form; the caller then runs the CPU reference.
+ */
+export function binary(w: WasmBackend, op: number, side: number, a: WasmStorage, b: WasmStorage, g: WasmStorage | null, out: WasmStorage, n: number, bc: Broadcast | null): boolean {
+  const p = rowPlan(bc, n);
+  if (!p) return false;
+  w.k.binary(op, side, p.rows, p.cols, a.ptr, p.aRow, p.aBcast, b.ptr, p.bRow, p.bBcast, g?.ptr ?? 0, out.ptr);
+  return true;
 }

@@ -5,3 +5,4 @@ export { gemm, gemmScratchBytes } from './gemm';
 export { convForward, convInputGrad, convWeightGrad, im2col, col2im } from './conv';
 export { adam, sgd } from './optim';
 export { unary, unaryGrad } from './unary';
+export { binary } from './binary';
