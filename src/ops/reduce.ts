@@ -6,7 +6,8 @@ import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
 import { expand } from './broadcast.js';
 import { unary } from './unary.js';
-import { arr, backendOf, empty, gs, isGpu, pad8, sameShape, strides, type Shape } from './util.js';
+import { arr, backendOf, empty, gs, isGpu, isWasm, pad8, sameShape, strides, ws, type Shape } from './util.js';
+import * as wasm from '../wasm/ops.js';
 
 const treeK = kernel({ shader: 'reduce' });
 const wideK = kernel({ shader: 'reduce', entry: 'wide' });
@@ -74,7 +75,7 @@ function reduceRaw(op: string, x: Tensor, axes: Set<number>, mean: boolean): Ten
       // `main` gives each output a workgroup of WG threads; `wide` each output a thread.
       threads: wide ? p.outSize : p.outSize * treeK.workgroupSize!,
     });
-  } else {
+  } else if (!(isWasm(b) && wasm.reduce(b, ws(x), ws(out), p, scale))) {
     cpu.reduce(arr(x), arr(out), p, scale);
   }
   return out;

@@ -29,6 +29,8 @@ export interface Kernels {
   unaryGrad(op: number, n: number, x: number, y: number, g: number, out: number, a: number): void;
   binary(op: number, side: number, rows: number, cols: number, a: number, aRow: number, aBcast: boolean,
     b: number, bRow: number, bBcast: boolean, g: number, out: number): void;
+  sumRows(K: number, R: number, x: number, out: number, scale: number): void;
+  sumColumns(K: number, R: number, x: number, out: number, scale: number): void;
   sgd(n: number, p: number, g: number, buf: number, lr: number, momentum: number, wd: number, first: boolean): void;
 }
 

@@ -9,6 +9,7 @@
 import { ACTIVATIONS, type Activation } from '../cpu/activations.js';
 import type { ConvGeometry } from '../cpu/conv.js';
 import type { Broadcast } from '../cpu/elementwise.js';
+import type { ReducePlan } from '../cpu/reduce.js';
 import type { AdamArgs, SgdArgs } from '../cpu/optim.js';
 import type { WasmBackend } from './backend.js';
 import type { WasmStorage } from './heap.js';
@@ -121,4 +122,22 @@ export function binary(w: WasmBackend, op: number, side: number, a: WasmStorage,
   if (!p) return false;
   w.k.binary(op, side, p.rows, p.cols, a.ptr, p.aRow, p.aBcast, b.ptr, p.bRow, p.bBcast, g?.ptr ?? 0, out.ptr);
   return true;
+}
+
+/**
+ * out = scale * the sum of x over the reduced dims of plan `p`, where the plan is a row sum
+ * (the reduced dims trailing) or a column sum (leading); false, having done nothing, for
+ * other plans (reduced dims in the middle, as batchnorm's over [N, C, H, W]).
+ */
+export function reduce(w: WasmBackend, x: WasmStorage, out: WasmStorage, p: ReducePlan, scale: number): boolean {
+  if (p.rshape.length !== 1 || p.kshape.length > 1) return false;
+  if (p.rstride[0] === 1 && (p.kshape.length === 0 || p.kstride[0] === p.redSize)) {
+    w.k.sumRows(p.outSize, p.redSize, x.ptr, out.ptr, scale);
+    return true;
+  }
+  if (p.kshape.length === 1 && p.kstride[0] === 1 && p.rstride[0] === p.outSize) {
+    w.k.sumColumns(p.outSize, p.redSize, x.ptr, out.ptr, scale);
+    return true;
+  }
+  return false;
 }

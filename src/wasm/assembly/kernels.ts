@@ -6,3 +6,4 @@ export { convForward, convInputGrad, convWeightGrad, im2col, col2im } from './co
 export { adam, sgd } from './optim';
 export { unary, unaryGrad } from './unary';
 export { binary } from './binary';
+export { sumRows, sumColumns } from './reduce';
