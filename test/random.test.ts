@@ -1,7 +1,8 @@
 /**
  * The counter-based generator: the same seed gives the same numbers on cpu and webgpu,
- * seeds and successive draws differ, the samples have the right statistics, and dropout
- * drops about p of its input, scales the rest by 1/(1-p) and back-propagates that mask.
+ * and bit for bit on cpu and wasm; seeds and successive draws differ, the samples have the
+ * right statistics, and dropout drops about p of its input, scales the rest by 1/(1-p)
+ * and back-propagates that mask.
  */
 import { describe, expect, it } from 'vitest';
 import { Generator, dropout, manualSeed, mul, rand, randn, sum, tensor } from '../src/index.js';
@@ -67,6 +68,14 @@ describe.skipIf(skipReason('webgpu'))('the same generator seed on cpu and webgpu
     cpu.forEach(([name, c], i) => {
       if (name.startsWith('randn')) expect(maxAbsDiff(gpu[i]![1], c), name).toBeLessThanOrEqual(1e-5);
     });
+  });
+});
+
+describe('the same generator seed on cpu and wasm', () => {
+  it.each(SEEDS)('seed %i: the same rand, randn and dropout values, bit for bit', async (seed) => {
+    const cpu = await run('cpu', () => drawAll(seed));
+    const wasm = await run('wasm', () => drawAll(seed));
+    cpu.forEach(([name, c], i) => expect(Array.from(wasm[i]![1]), name).toEqual(Array.from(c)));
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Random tensors and dropout from a counter-based generator (random.wgsl, src/cpu/random.ts):
  * draw i of a Generator is a pure function of (seed, offset + i), so the same seed gives
- * the same numbers on both backends and a dropout mask can be recomputed in backward.
+ * the same numbers on every backend (bit for bit on the CPU reference and wasm, whose
+ * kernels are src/wasm/assembly/random.ts) and a dropout mask can be recomputed in backward.
  */
 import * as cpu from '../cpu/random.js';
 import { backend } from '../context.js';
@@ -9,7 +10,7 @@ import { ValueError } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
-import { arr, backendOf, checkShape, empty, gs, isGpu, type Shape } from './util.js';
+import { arr, backendOf, checkShape, empty, gs, isGpu, isWasm, ws, type Shape } from './util.js';
 
 const randK = kernel({ shader: 'random', entry: 'rand' });
 const randnK = kernel({ shader: 'random', entry: 'randn' });
@@ -77,6 +78,8 @@ function draw(shape: Shape, k: typeof randK, a: number, b: number, perElement: n
       params: { n: out.size, key, offset, a, b },
       threads: out.size,
     });
+  } else if (isWasm(bk)) {
+    (k === randK ? bk.k.rand : bk.k.randn)(out.size, key, offset, a, b, ws(out).ptr);
   } else if (k === randK) {
     cpu.rand(arr(out), out.size, key, offset, a, b);
   } else {
@@ -135,6 +138,8 @@ function applyDropout(x: Tensor, p: number, key: number, offset: number): Tensor
       params: { n: x.size, key, offset, a: p, b: scale },
       threads: x.size,
     });
+  } else if (isWasm(x.backend)) {
+    x.backend.k.dropout(x.size, key, offset, p, scale, ws(x).ptr, ws(out).ptr);
   } else {
     cpu.dropout(arr(x), arr(out), x.size, key, offset, p, scale);
   }

@@ -31,6 +31,9 @@ export interface Kernels {
     b: number, bRow: number, bBcast: boolean, g: number, out: number): void;
   sumRows(K: number, R: number, x: number, out: number, scale: number): void;
   sumColumns(K: number, R: number, x: number, out: number, scale: number): void;
+  rand(n: number, key: number, offset: number, lo: number, hi: number, out: number): void;
+  randn(n: number, key: number, offset: number, mean: number, std: number, out: number): void;
+  dropout(n: number, key: number, offset: number, p: number, scale: number, x: number, out: number): void;
   sgd(n: number, p: number, g: number, buf: number, lr: number, momentum: number, wd: number, first: boolean): void;
 }
 

@@ -7,3 +7,4 @@ export { adam, sgd } from './optim';
 export { unary, unaryGrad } from './unary';
 export { binary } from './binary';
 export { sumRows, sumColumns } from './reduce';
+export { rand, randn, dropout } from './random';
