@@ -9,7 +9,8 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { kernel, type Kernel } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
-import { arr, backendOf, empty, gs, isGpu } from './util.js';
+import { arr, backendOf, empty, gs, isGpu, isWasm, ws } from './util.js';
+import type { WasmBackend } from '../wasm/backend.js';
 
 const statsK = kernel({ shader: 'batchnorm', entry: 'stats' });
 const runningK = kernel({ shader: 'batchnorm', entry: 'running' });
@@ -46,12 +47,17 @@ interface Launch {
   constants?: Record<string, boolean>;
 }
 
+/** A tensor's byte offset in the wasm heap, 0 for none (the kernels' null). */
+const ptr = (t: Tensor | null): number => (t ? ws(t).ptr : 0);
+
 /**
  * Runs one entry: on the GPU a dispatch (every entry shares lib/batchnorm.wgsl's uniform
- * layout), on the CPU its reference `ref`.
+ * layout), on wasm its kernel `onWasm` where it has one (src/wasm/assembly/batchnorm.ts),
+ * elsewhere its CPU reference `ref`.
  */
-function launch(k: Kernel, l: Launch, ref: () => void): void {
+function launch(k: Kernel, l: Launch, ref: () => void, onWasm?: (w: WasmBackend) => void): void {
   const b = l.bind.out!.backend;
+  if (isWasm(b) && onWasm) return onWasm(b);
   if (!isGpu(b)) return ref();
   const bindings = Object.fromEntries(
     (['x', 'stat', 'gamma', 'out', 'beta', 'runMean', 'runVar', 'g', 'sums'] as const).map((n) => [n, l.bind[n] ? gs(l.bind[n]) : null]),
@@ -106,7 +112,8 @@ export function batchNorm2d(x: Tensor, gamma: Tensor | null, beta: Tensor | null
   const stat = empty([3, geom.c], b);
   if (training) {
     launch(statsK, { geom, bind: { x, out: stat }, threads: 'perChannel', params: { eps } },
-      () => cpu.stats(arr(x), arr(stat), geom, eps));
+      () => cpu.stats(arr(x), arr(stat), geom, eps),
+      (w) => w.k.bnStats(geom.c, geom.hw, geom.m, ptr(x), ptr(stat), eps));
     if (runningMean && runningVar) {
       // Two in-place blends of one [C] buffer each: rows 0 (mean) and 2 (biased variance).
       for (const [run, row, scale] of [[runningMean, 0, 1], [runningVar, 2, geom.m / (geom.m - 1)]] as const) {
@@ -120,7 +127,8 @@ export function batchNorm2d(x: Tensor, gamma: Tensor | null, beta: Tensor | null
   }
   const out = empty(x.shape, b);
   launch(applyK, { geom, bind: { x, stat, gamma, beta, out }, threads: geom.n, constants: { GAMMA: gamma !== null, BETA: beta !== null } },
-    () => cpu.apply(arr(x), arr(stat), gamma && arr(gamma), beta && arr(beta), arr(out), geom));
+    () => cpu.apply(arr(x), arr(stat), gamma && arr(gamma), beta && arr(beta), arr(out), geom),
+    (w) => w.k.bnApply(geom.c, geom.hw, geom.m, ptr(x), ptr(stat), ptr(gamma), ptr(beta), ptr(out)));
 
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   record(out, 'batchNorm2d', inputs, (g) => {
@@ -142,13 +150,15 @@ function batchNormGrad(x: Tensor, g: Tensor, gamma: Tensor | null, beta: Tensor 
   const sums = needGamma || needBeta || (training && x.requiresGrad) ? empty([2, geom.c], b) : null;
   if (sums) {
     launch(sumsK, { geom, bind: { x, g, stat, out: sums }, threads: 'perChannel' },
-      () => cpu.gradSums(arr(x), arr(g), arr(stat), arr(sums), geom));
+      () => cpu.gradSums(arr(x), arr(g), arr(stat), arr(sums), geom),
+      (w) => w.k.bnGradSums(geom.c, geom.hw, geom.m, ptr(x), ptr(g), ptr(stat), ptr(sums)));
   }
   const dx = x.requiresGrad ? empty(x.shape, b) : null;
   if (dx) {
     const rowSums = training ? sums : null;
     launch(gradInputK, { geom, bind: { x, g, stat, gamma, sums: rowSums, out: dx }, threads: geom.n, constants: { GAMMA: gamma !== null, TRAINING: training } },
-      () => cpu.gradInput(arr(x), arr(g), arr(stat), gamma && arr(gamma), rowSums && arr(rowSums), arr(dx), geom));
+      () => cpu.gradInput(arr(x), arr(g), arr(stat), gamma && arr(gamma), rowSums && arr(rowSums), arr(dx), geom),
+      (w) => w.k.bnGradInput(geom.c, geom.hw, geom.m, ptr(x), ptr(g), ptr(stat), ptr(gamma), ptr(rowSums), ptr(dx)));
   }
   const grads: (Tensor | null)[] = [dx];
   // Row 1 of sums is dgamma, row 0 dbeta: each copied out as its own [C] tensor.

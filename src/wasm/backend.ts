@@ -34,6 +34,10 @@ export interface Kernels {
   rand(n: number, key: number, offset: number, lo: number, hi: number, out: number): void;
   randn(n: number, key: number, offset: number, mean: number, std: number, out: number): void;
   dropout(n: number, key: number, offset: number, p: number, scale: number, x: number, out: number): void;
+  bnStats(C: number, hw: number, m: number, x: number, stat: number, eps: number): void;
+  bnApply(C: number, hw: number, m: number, x: number, stat: number, gamma: number, beta: number, out: number): void;
+  bnGradSums(C: number, hw: number, m: number, x: number, g: number, stat: number, sums: number): void;
+  bnGradInput(C: number, hw: number, m: number, x: number, g: number, stat: number, gamma: number, sums: number, out: number): void;
   sgd(n: number, p: number, g: number, buf: number, lr: number, momentum: number, wd: number, first: boolean): void;
 }
 

@@ -8,3 +8,4 @@ export { unary, unaryGrad } from './unary';
 export { binary } from './binary';
 export { sumRows, sumColumns } from './reduce';
 export { rand, randn, dropout } from './random';
+export { bnStats, bnApply, bnGradSums, bnGradInput } from './batchnorm';
