@@ -3,10 +3,12 @@
  * that exercise the vector body and the one-lane tail (1, 3, 1027): every unary row and
  * every binary row forward and backward, the binary ones on each broadcast the kernel
  * takes (same shapes, a row vector over rows, a column, a scalar) and one it leaves to the
- * CPU reference.
+ * CPU reference; and the fused BCE mean and its gradient, which compute in float64 like the
+ * reference and must equal it bit for bit.
  */
-import { describe, it } from 'vitest';
-import { UNARY, tensor, type Tensor, type UnaryName } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { UNARY, backward, mul, tensor, type Tensor, type UnaryName } from '../src/index.js';
+import { scaledBceWithLogits } from '../src/ops/loss.js';
 import { unary, unaryGrad } from '../src/ops/unary.js';
 import { BINARY, binaryGrad, binaryRaw, broadcastShapes, type BinaryName } from '../src/ops/broadcast.js';
 import { CpuBackend } from '../src/cpu/backend.js';
@@ -80,4 +82,26 @@ describe('wasm binary kernels', () => {
       }
     });
   }
+});
+
+/** 2 x the BCE mean of n logits in [-20, 20] against targets in [0, 1], and d/dlogits of 3 times it, on backend `b`. */
+async function bceOn(b: Backend, n: number): Promise<Float32Array[]> {
+  const [loss, dx] = withBackend(b, () => {
+    const x = tensor(randomArray(n, 8, -20, 20), [n]).requireGrad();
+    const loss = scaledBceWithLogits(x, tensor(randomArray(n, 9, 0, 1), [n]), 2);
+    backward(mul(loss, 3));
+    return [loss, x.grad!] as Tensor[];
+  });
+  return Promise.all([loss!.data(), dx!.data()]);
+}
+
+describe('wasm fused BCE', () => {
+  it('the scaled mean and its gradient equal the CPU reference bit for bit on 1, 3 and 1027 logits', async () => {
+    for (const n of SIZES) {
+      const got = await bceOn(wasm, n);
+      const want = await bceOn(cpu, n);
+      expect(Array.from(got[0]!), `loss, n=${n}`).toEqual(Array.from(want[0]!));
+      expect(Array.from(got[1]!), `dx, n=${n}`).toEqual(Array.from(want[1]!));
+    }
+  });
 });

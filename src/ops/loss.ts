@@ -1,7 +1,8 @@
 /**
  * Binary cross-entropy with logits (bce.wgsl): the scaled mean in one dispatch, its
  * gradient in one more. A target that requires grad, or a loss too long for one
- * workgroup, goes through the elementwise op and the mean instead.
+ * workgroup, goes through the elementwise op and the mean instead. On wasm both passes
+ * are kernels of src/wasm/assembly/binary.ts, in float64 like the CPU reference.
  */
 import { sigmoid } from '../cpu/activations.js';
 import { ShapeError, fmtShape } from '../errors.js';
@@ -11,7 +12,7 @@ import type { Tensor } from '../tensor.js';
 import { binary } from './binary.js';
 import { mean } from './reduce.js';
 import { unary } from './unary.js';
-import { arr, backendOf, empty, gs, isGpu, sameShape } from './util.js';
+import { arr, backendOf, empty, gs, isGpu, isWasm, sameShape, ws } from './util.js';
 
 const lossK = kernel({ shader: 'bce', entry: 'loss' });
 const gradK = kernel({ shader: 'bce', entry: 'grad' });
@@ -55,6 +56,8 @@ export function scaledBceWithLogits(logits: Tensor, target: Tensor, scale: numbe
   const out = empty([], b);
   if (isGpu(b)) {
     b.dispatch(lossK, { bindings: { x: gs(logits), y: gs(target), out: gs(out), g: null }, params: { n, scale: k }, workgroups: [1] });
+  } else if (isWasm(b)) {
+    b.k.bceLoss(n, ws(logits).ptr, ws(target).ptr, ws(out).ptr, k);
   } else {
     const x = arr(logits), y = arr(target);
     let acc = 0;
@@ -65,6 +68,8 @@ export function scaledBceWithLogits(logits: Tensor, target: Tensor, scale: numbe
     const dx = empty(logits.shape, b);
     if (isGpu(b)) {
       b.dispatch(gradK, { bindings: { x: gs(logits), y: gs(target), out: gs(dx), g: gs(g) }, params: { n, scale: k }, threads: n });
+    } else if (isWasm(b)) {
+      b.k.bceGrad(n, ws(logits).ptr, ws(target).ptr, ws(dx).ptr, arr(g)[0]! * k);
     } else {
       const x = arr(logits), y = arr(target), d = arr(dx), up = arr(g)[0]! * k;
       for (let i = 0; i < n; i++) d[i] = (sigmoid(x[i]!) - y[i]!) * up;

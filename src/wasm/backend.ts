@@ -38,6 +38,8 @@ export interface Kernels {
   bnApply(C: number, hw: number, m: number, x: number, stat: number, gamma: number, beta: number, out: number): void;
   bnGradSums(C: number, hw: number, m: number, x: number, g: number, stat: number, sums: number): void;
   bnGradInput(C: number, hw: number, m: number, x: number, g: number, stat: number, gamma: number, sums: number, out: number): void;
+  bceLoss(n: number, x: number, y: number, out: number, k: number): void;
+  bceGrad(n: number, x: number, y: number, out: number, up: number): void;
   sgd(n: number, p: number, g: number, buf: number, lr: number, momentum: number, wd: number, first: boolean): void;
 }
 

@@ -15,24 +15,30 @@ const BCE_LOGITS = 5;
 
 /** max(x, 0) - x y + log1p(e^-|x|) in float64, as the CPU reference computes it. */
 // @ts-ignore: decorator
-@inline function bce(x: f32, y: f32): f32 {
+@inline function bce(x: f32, y: f32): f64 {
   const v = <f64>x;
-  return <f32>(Math.max(v, 0) - v * <f64>y + Math.log1p(Math.exp(-Math.abs(v))));
+  return Math.max(v, 0) - v * <f64>y + Math.log1p(Math.exp(-Math.abs(v)));
 }
 
 /** d bce / dx = sigmoid(x) - y in float64: sigmoid near 1 with y = 1 cancels, so float32 would lose it. */
 // @ts-ignore: decorator
-@inline function bceDx(x: f32, y: f32): f32 {
+@inline function bceDx(x: f32, y: f32): f64 {
   const e = Math.exp(-Math.abs(<f64>x));
-  return <f32>((x >= 0 ? 1 / (1 + e) : e / (1 + e)) - <f64>y);
+  return (x >= 0 ? 1 / (1 + e) : e / (1 + e)) - <f64>y;
 }
 
 // @ts-ignore: decorator
+@inline function lane(side: i32, a: f32, b: f32): f32 {
+  return <f32>(side == 2 ? bce(a, b) : bceDx(a, b));
+}
+
+/** bce (side 2) or its derivative in x (side 0) lane by lane, through float64. */
+// @ts-ignore: decorator
 @inline function lanes(side: i32, a: v128, b: v128): v128 {
-  let r = f32x4.splat(side == 2 ? bce(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)) : bceDx(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)));
-  r = f32x4.replace_lane(r, 1, side == 2 ? bce(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)) : bceDx(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)));
-  r = f32x4.replace_lane(r, 2, side == 2 ? bce(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)) : bceDx(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)));
-  return f32x4.replace_lane(r, 3, side == 2 ? bce(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)) : bceDx(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)));
+  let r = f32x4.splat(lane(side, f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)));
+  r = f32x4.replace_lane(r, 1, lane(side, f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)));
+  r = f32x4.replace_lane(r, 2, lane(side, f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)));
+  return f32x4.replace_lane(r, 3, lane(side, f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)));
 }
 
 // @ts-ignore: decorator
@@ -90,5 +96,20 @@ export function binary(op: i32, side: i32, rows: i32, cols: i32, a: usize, aRow:
       const x = aBcast ? av : f32x4.splat(load<f32>(ar + at)), y = bBcast ? bv : f32x4.splat(load<f32>(br + at));
       store<f32>(out + o + at, g ? load<f32>(g + o + at) * f32x4.extract_lane(derivative4(op, side, x, y), 0) : f32x4.extract_lane(forward4(op, x, y), 0));
     }
+  }
+}
+
+/** out[0] = k * the sum of bce(x[i], y[i]) over n, in float64 in order (src/ops/loss.ts's fused mean). */
+export function bceLoss(n: i32, x: usize, y: usize, out: usize, k: f64): void {
+  let acc: f64 = 0;
+  for (let i = 0; i < n; i++) acc += bce(load<f32>(x + (<usize>i << 2)), load<f32>(y + (<usize>i << 2)));
+  store<f32>(out, <f32>(acc * k));
+}
+
+/** out[i] = (sigmoid(x[i]) - y[i]) * up: the fused mean's gradient, up being the upstream value times its scale. */
+export function bceGrad(n: i32, x: usize, y: usize, out: usize, up: f64): void {
+  for (let i = 0; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(out + at, <f32>(bceDx(load<f32>(x + at), load<f32>(y + at)) * up));
   }
 }

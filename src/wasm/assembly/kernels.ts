@@ -5,7 +5,7 @@ export { gemm, gemmScratchBytes } from './gemm';
 export { convForward, convInputGrad, convWeightGrad, im2col, col2im } from './conv';
 export { adam, sgd } from './optim';
 export { unary, unaryGrad } from './unary';
-export { binary } from './binary';
+export { binary, bceLoss, bceGrad } from './binary';
 export { sumRows, sumColumns } from './reduce';
 export { rand, randn, dropout } from './random';
 export { bnStats, bnApply, bnGradSums, bnGradInput } from './batchnorm';
