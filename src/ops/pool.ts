@@ -10,7 +10,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
-import { arr, backendOf, empty, gs, isGpu } from './util.js';
+import { arr, backendOf, empty, gs, isGpu, isWasm, ws } from './util.js';
 
 const forwardK = kernel({ shader: 'pool', entry: 'forward' });
 const gradK = kernel({ shader: 'pool', entry: 'grad' });
@@ -42,9 +42,16 @@ function geometry(op: PoolOp, x: Tensor, kernelSize: Size2, stride: Size2): cpu.
   return { planes: n * c, h, w, oh, ow, kh, kw, sh, sw };
 }
 
-/** Forward (src = x) or backward (src = g) of max pooling when `arg` is given, else of average pooling. */
+/**
+ * Forward (src = x) or backward (src = g) of max pooling when `arg` is given, else of
+ * average pooling: pool.wgsl, the wasm kernel (src/wasm/assembly/pool.ts) or the CPU reference.
+ */
 function launch(k: typeof forwardK, p: cpu.PoolGeom, src: Tensor, arg: Tensor | null, out: Tensor): void {
   const b = out.backend;
+  if (isWasm(b)) {
+    const kern = k === forwardK ? b.k.poolForward : b.k.poolBackward;
+    return kern(p.planes, p.h, p.w, p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, ws(src).ptr, ws(out).ptr, arg ? ws(arg).ptr : 0);
+  }
   if (!isGpu(b)) return (k === forwardK ? cpu.poolForward : cpu.poolBackward)(arr(src), arr(out), arg && arr(arg), p);
   b.dispatch(k, {
     bindings: { src: gs(src), arg: arg && gs(arg), out: gs(out) },

@@ -40,6 +40,8 @@ export interface Kernels {
   bnGradInput(C: number, hw: number, m: number, x: number, g: number, stat: number, gamma: number, sums: number, out: number): void;
   bceLoss(n: number, x: number, y: number, out: number, k: number): void;
   bceGrad(n: number, x: number, y: number, out: number, up: number): void;
+  poolForward(planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, x: number, out: number, arg: number): void;
+  poolBackward(planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, g: number, dx: number, arg: number): void;
   sgd(n: number, p: number, g: number, buf: number, lr: number, momentum: number, wd: number, first: boolean): void;
 }
 

@@ -9,3 +9,4 @@ export { binary, bceLoss, bceGrad } from './binary';
 export { sumRows, sumColumns } from './reduce';
 export { rand, randn, dropout } from './random';
 export { bnStats, bnApply, bnGradSums, bnGradInput } from './batchnorm';
+export { poolForward, poolBackward } from './pool';
