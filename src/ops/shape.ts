@@ -5,7 +5,7 @@ import { kernel } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
 import { stridedCopy } from './broadcast.js';
-import { arr, backendOf, checkShape, empty, gs, isGpu, sizeOf, strides, type Shape } from './util.js';
+import { arr, backendOf, checkShape, empty, gs, isGpu, isWasm, sizeOf, strides, ws, type Shape } from './util.js';
 
 const copyK = kernel({ shader: 'copy' });
 
@@ -40,6 +40,8 @@ function copy2d(src: Tensor, dst: Tensor, rows: number, cols: number, srcStride:
       params: { rows, cols, srcStride, dstStride, srcOff, dstOff },
       threads: rows * cols,
     });
+  } else if (isWasm(b)) {
+    b.k.copy2d(ws(src).ptr, ws(dst).ptr, rows, cols, srcStride, dstStride, srcOff, dstOff);
   } else {
     cpu.copy2d(arr(src), arr(dst), rows, cols, srcStride, dstStride, srcOff, dstOff);
   }

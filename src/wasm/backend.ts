@@ -42,6 +42,7 @@ export interface Kernels {
   bceGrad(n: number, x: number, y: number, out: number, up: number): void;
   poolForward(planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, x: number, out: number, arg: number): void;
   poolBackward(planes: number, h: number, w: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, g: number, dx: number, arg: number): void;
+  copy2d(src: number, dst: number, rows: number, cols: number, srcStride: number, dstStride: number, srcOff: number, dstOff: number): void;
   sgd(n: number, p: number, g: number, buf: number, lr: number, momentum: number, wd: number, first: boolean): void;
 }
 

@@ -10,3 +10,4 @@ export { sumRows, sumColumns } from './reduce';
 export { rand, randn, dropout } from './random';
 export { bnStats, bnApply, bnGradSums, bnGradInput } from './batchnorm';
 export { poolForward, poolBackward } from './pool';
+export { copy2d } from './copy';
