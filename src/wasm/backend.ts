@@ -1,10 +1,12 @@
 /**
  * The WebAssembly backend: tensors live in one WebAssembly memory (src/wasm/heap.ts) and
- * the heavy ops (matmul, the convolutions) run AssemblyScript kernels with 128-bit SIMD
- * (src/wasm/assembly/, src/wasm/ops.ts), on several threads where the memory can be shared
- * (src/wasm/threads.ts). Every other op runs its CPU reference on views of that memory, so
- * the backend is complete from the start and each kernel that moves into AssemblyScript
- * is checked against the same reference.
+ * the ops run AssemblyScript kernels with 128-bit SIMD (src/wasm/assembly/): matmul and
+ * the convolutions (src/wasm/ops.ts) on several threads where the memory can be shared
+ * (src/wasm/threads.ts), the elementwise ops, reductions, random numbers, batchnorm, BCE,
+ * pooling and the optimizer steps on the calling thread. A case a kernel does not cover
+ * (a broadcast or reduction with no rows x cols form) runs its CPU reference on views of
+ * that memory, so the backend is complete and each kernel is checked against the same
+ * reference.
  */
 import type { Backend, MemoryInfo, Storage } from '../backend.js';
 import { ValueError } from '../errors.js';

@@ -1,10 +1,12 @@
 /**
- * matmul, the three convolution passes and the optimizer steps on the wasm backend: each one kernel of
- * src/wasm/assembly/ (the GEMM reads transposed operands where they lie and applies bias
- * and activation as it writes C), cut into tasks for the backend's threads when the work
- * is large enough to pay for waking them. A task is a fixed share of the output, computed
- * by the same instructions whichever thread takes it, so the thread count never changes a
- * number.
+ * The wasm kernels that need more than a call: matmul and the three convolution passes,
+ * each one kernel of src/wasm/assembly/ (the GEMM reads transposed operands where they lie
+ * and applies bias and activation as it writes C), cut into tasks for the backend's
+ * threads when the work is large enough to pay for waking them (a task is a fixed share
+ * of the output, computed by the same instructions whichever thread takes it, so the
+ * thread count never changes a number); the optimizer steps; and the plans that map a
+ * broadcast or a reduction onto a kernel, or say that none fits. The other ops call their
+ * kernel directly (`backend.k`).
  */
 import { ACTIVATIONS, type Activation } from '../cpu/activations.js';
 import type { ConvGeometry } from '../cpu/conv.js';
