@@ -233,7 +233,8 @@ describe('shadergrad CLI', () => {
 
   it('--model dcgan trains with its own rates and D warm-up unless told otherwise; the mlp models keep the common ones', () => {
     const out = join(dir, 'dcgan');
-    const base = ['train', '--model', 'dcgan', '--steps', '1', '--batch', '2', '--eval-samples', '0', '--backend', 'cpu', '--quiet', '--out', out];
+    // wasm: the preset's 100 D warm-up steps take seconds there, minutes on the CPU reference.
+    const base = ['train', '--model', 'dcgan', '--steps', '1', '--batch', '2', '--eval-samples', '0', '--backend', 'wasm', '--quiet', '--out', out];
     const ck = () => readCheckpoint(new Uint8Array(readFileSync(join(out, 'checkpoint.safetensors'))));
     let r = cli(...base);
     expect(r.code, r.err).toBe(0);

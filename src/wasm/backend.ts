@@ -11,7 +11,6 @@
 import type { Backend, MemoryInfo, Storage } from '../backend.js';
 import { ValueError } from '../errors.js';
 import { Heap, MAX_PAGES, WasmStorage } from './heap.js';
-import { KERNELS_PLAIN, KERNELS_PLAIN_SHARED, KERNELS_RELAXED, KERNELS_RELAXED_SHARED } from './kernels.gen.js';
 import { CONTROL_BYTES, ThreadPool, canShareMemory, defaultThreads, type JobKernel } from './threads.js';
 
 type Geometry = [N: number, C: number, H: number, W: number, O: number, KH: number, KW: number, OH: number, OW: number,
@@ -118,6 +117,9 @@ export class WasmBackend implements Backend {
     if (!Number.isInteger(asked) || asked < 1) throw new ValueError(`wasm backend: threads must be a positive integer, got ${asked}`);
     const threads = canShareMemory() ? asked : 1;
     const shared = threads > 1;
+    // Loaded on first use: the four builds are 150 KB of base64 that an app on WebGPU never
+    // needs, and a bundler puts a dynamic import in a chunk of its own.
+    const { KERNELS_PLAIN, KERNELS_PLAIN_SHARED, KERNELS_RELAXED, KERNELS_RELAXED_SHARED } = await import('./kernels.gen.js');
     const relaxed = opts.relaxedSimd !== false && WebAssembly.validate(decode(KERNELS_RELAXED));
     const source = relaxed ? (shared ? KERNELS_RELAXED_SHARED : KERNELS_RELAXED) : (shared ? KERNELS_PLAIN_SHARED : KERNELS_PLAIN);
     const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared });

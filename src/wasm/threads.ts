@@ -75,7 +75,7 @@ async function main(d, post) {
   }
 }
 if (typeof self === 'undefined') {
-  const { workerData, parentPort } = require('node:worker_threads');
+  const { workerData, parentPort } = process.getBuiltinModule('node:worker_threads');
   main(workerData, (m) => parentPort.postMessage(m)).catch((e) => parentPort.postMessage(String(e)));
 } else {
   self.onmessage = (e) => main(e.data, (m) => self.postMessage(m)).catch((err) => self.postMessage(String(err)));

@@ -149,8 +149,11 @@ describe('the packed package in a fresh Vite app', () => {
     const assets = join(app, 'dist', 'assets');
     const js = readdirSync(assets).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(assets, f)));
     const code = js.map((b) => b.toString('utf8')).join('\n');
-    // Node-only code: a node: import, Dawn's import (even a dead one), the SwiftShader fallback.
-    for (const re of [/["'`]node:[a-z]/, /import\(\s*["'`]webgpu["'`]\s*\)/, /vk_swiftshader_icd|VK_ICD_FILENAMES/]) {
+    // Node-only code: a node: import or require (static or dynamic), Dawn's import (even a dead
+    // one), the SwiftShader fallback. `process.getBuiltinModule('node:...')`, the wasm threads'
+    // guarded way to Node's worker_threads, is allowed: no bundler resolves it, and it runs
+    // only where `process` exists.
+    for (const re of [/(?:from|import|require)\s*\(?\s*["'`]node:[a-z]/, /import\(\s*["'`]webgpu["'`]\s*\)/, /vk_swiftshader_icd|VK_ICD_FILENAMES/]) {
       const m = re.exec(code);
       expect(m ? code.slice(Math.max(0, m.index - 80), m.index + 80) : null, `${re} in the bundle`).toBeNull();
     }
