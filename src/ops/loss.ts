@@ -4,12 +4,12 @@
  * workgroup, goes through the elementwise op and the mean instead. On wasm both passes
  * are kernels of src/wasm/assembly/binary.ts, in float64 like the CPU reference.
  */
-import { sigmoid } from '../cpu/activations.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
 import { binary } from './binary.js';
+import { BINARY } from './broadcast.js';
 import { mean } from './reduce.js';
 import { unary } from './unary.js';
 import { arr, backendOf, empty, gs, isGpu, isWasm, sameShape, ws } from './util.js';
@@ -19,11 +19,6 @@ const gradK = kernel({ shader: 'bce', entry: 'grad' });
 
 /** Longest loss summed by one workgroup; past it a tree reduction over many is faster. */
 export const FUSED_BCE_MAX = 16384;
-
-/** max(x, 0) - x y + log(1 + exp(-|x|)): stable for any x. */
-function bce(x: number, y: number): number {
-  return Math.max(x, 0) - x * y + Math.log1p(Math.exp(-Math.abs(x)));
-}
 
 /**
  * Mean binary cross-entropy of logits x against targets y in [0, 1], computed stably as
@@ -59,9 +54,11 @@ export function scaledBceWithLogits(logits: Tensor, target: Tensor, scale: numbe
   } else if (isWasm(b)) {
     b.k.bceLoss(n, ws(logits).ptr, ws(target).ptr, ws(out).ptr, k);
   } else {
+    // The CPU reference: the elementwise op's own row, summed.
+    const { f } = BINARY.bceLogits;
     const x = arr(logits), y = arr(target);
     let acc = 0;
-    for (let i = 0; i < n; i++) acc += bce(x[i]!, y[i]!);
+    for (let i = 0; i < n; i++) acc += f(x[i]!, y[i]!);
     arr(out)[0] = acc * k;
   }
   return record(out, 'bceLogits', [logits, target], (g) => {
@@ -71,8 +68,9 @@ export function scaledBceWithLogits(logits: Tensor, target: Tensor, scale: numbe
     } else if (isWasm(b)) {
       b.k.bceGrad(n, ws(logits).ptr, ws(target).ptr, ws(dx).ptr, arr(g)[0]! * k);
     } else {
+      const { da } = BINARY.bceLogits;
       const x = arr(logits), y = arr(target), d = arr(dx), up = arr(g)[0]! * k;
-      for (let i = 0; i < n; i++) d[i] = (sigmoid(x[i]!) - y[i]!) * up;
+      for (let i = 0; i < n; i++) d[i] = da(x[i]!, y[i]!) * up;
     }
     return [dx, null];
   });
