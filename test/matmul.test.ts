@@ -1,8 +1,9 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { matmul, tensor } from '../src/index.js';
 import { matmul as cpuMatmul } from '../src/cpu/matmul.js';
-import { activate, type Activation } from '../src/cpu/activations.js';
+import { ACTIVATIONS, activate, type Activation } from '../src/cpu/activations.js';
 import { BACKENDS, expectClose, randomArray, run, skipReason } from './helpers.js';
+import { gpu } from '../src/index.js';
 
 /** The textbook triple loop in float64: an oracle independent of the reference's loop order. */
 function naive(a: Float32Array, b: Float32Array, M: number, N: number, K: number, tA: boolean, tB: boolean, bias: Float32Array | null, act: Activation, alpha: number): Float64Array {
@@ -55,5 +56,57 @@ describe.each(BACKENDS)('matmul on %s', (bk) => {
         expectClose(await out.data(), naive(a, b, M, N, K, false, true, bias, act, 0.2), 1e-4, 1e-4, act);
       });
     });
+
+    // The backward GEMMs read g * act'(y) where g lies and, on WebGPU, sum it into the bias
+    // gradient in the weight-gradient pass: every gradient against float64, on a shape that
+    // spans several 32- and 64-wide tiles with ragged edges, for each transpose and activation.
+    describe.each(TRANS)('backward, transA=%s transB=%s', (tA, tB) => {
+      it.each(ACTIVATIONS)('dA, dB and dBias through bias + %s on 70 x 67 x 45', async (act) => {
+        await run(bk, async () => {
+          const [M, N, K] = [70, 67, 45];
+          const a = randomArray(M * K, 11);
+          const b = randomArray(K * N, 12);
+          const bias = randomArray(N, 13);
+          const g = randomArray(M * N, 14);
+          const ta = tensor(a, tA ? [K, M] : [M, K]).requireGrad();
+          const tb = tensor(b, tB ? [N, K] : [K, N]).requireGrad();
+          const tbias = tensor(bias, [N]).requireGrad();
+          const out = matmul(ta, tb, { transA: tA, transB: tB, bias: tbias, activation: act, alpha: 0.2 });
+          const d0 = bk === 'webgpu' ? gpu().stats.dispatches : 0;
+          out.backward(tensor(g, [M, N]));
+          if (bk === 'webgpu') expect(gpu().stats.dispatches - d0, 'dispatches of the backward').toBe(2);
+          // The oracle: dZ = g * act'(y) from the backend's own y, so a kink decides alike.
+          const y = await out.data();
+          const dz = new Float64Array(M * N).map((_, i) => g[i]! * actGrad(act, y[i]!, 0.2));
+          const opA = (i: number, k: number) => (tA ? a[k * M + i]! : a[i * K + k]!);
+          const opB = (k: number, j: number) => (tB ? b[j * K + k]! : b[k * N + j]!);
+          const dA = new Float64Array(M * K);
+          const dB = new Float64Array(K * N);
+          const dBias = new Float64Array(N);
+          for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+            const d = dz[i * N + j]!;
+            dBias[j] += d;
+            for (let k = 0; k < K; k++) {
+              dA[tA ? k * M + i : i * K + k] += d * opB(k, j);
+              dB[tB ? j * K + k : k * N + j] += d * opA(i, k);
+            }
+          }
+          expectClose(await ta.grad!.data(), dA, 1e-4, 1e-4, `dA ${act}`);
+          expectClose(await tb.grad!.data(), dB, 1e-4, 1e-4, `dB ${act}`);
+          expectClose(await tbias.grad!.data(), dBias, 1e-4, 1e-4, `dBias ${act}`);
+        });
+      });
+    });
   });
 });
+
+/** act'(x) in terms of y = act(x), as backward reads it. */
+function actGrad(act: Activation, y: number, alpha: number): number {
+  switch (act) {
+    case 'none': return 1;
+    case 'relu': return y > 0 ? 1 : 0;
+    case 'leakyRelu': return y > 0 ? 1 : alpha;
+    case 'tanh': return 1 - y * y;
+    case 'sigmoid': return y * (1 - y);
+  }
+}

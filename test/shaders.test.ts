@@ -45,6 +45,7 @@ const SWITCHES: [string, string, readonly string[]][] = [
   ['binary.wgsl', 'dfa', Object.keys(BINARY)],
   ['binary.wgsl', 'dfb', Object.keys(BINARY)],
   ['lib/activations.wgsl', 'activate', ACTIVATIONS],
+  ['lib/activations.wgsl', 'activateGrad', ACTIVATIONS],
 ];
 
 describe('op-code switches', () => {
@@ -159,9 +160,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       });
       const o3 = empty([1, 1], x.backend);
       gpu().dispatch(kernel({ shader: 'matmul' }), {
-        bindings: { a: gs(x), b: gs(x), bias: null, c: gs(o3) }, params: { M: 1, N: 1, K: 1 }, constants: { ACT: ACTIVATIONS.length }, workgroups: [1, 1],
+        bindings: { a: gs(x), b: gs(x), bias: null, c: gs(o3), y: null, sums: null }, params: { M: 1, N: 1, K: 1 }, constants: { ACT: ACTIVATIONS.length }, workgroups: [1, 1],
       });
-      for (const o of [o1, o2, o3]) expect([...(await o.data())].every(Number.isNaN)).toBe(true);
+      // The fused backward's derivative of an activation past the end of the table.
+      const o4 = empty([1, 1], x.backend);
+      gpu().dispatch(kernel({ shader: 'matmul' }), {
+        bindings: { a: gs(x), b: gs(x), bias: null, c: gs(o4), y: gs(x), sums: null }, params: { M: 1, N: 1, K: 1 }, constants: { GRAD_ACT: ACTIVATIONS.length }, workgroups: [1, 1],
+      });
+      for (const o of [o1, o2, o3, o4]) expect([...(await o.data())].every(Number.isNaN)).toBe(true);
     });
   });
 

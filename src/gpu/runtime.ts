@@ -70,6 +70,8 @@ export class GpuRuntime implements Backend {
   private uploadUsed = 0;
   private afterSubmit: (() => void)[] = [];
   private readonly dummy: GpuBuf;
+  /** A dummy of its own for each writable binding slot left unbound: a buffer written in a dispatch may not be bound twice. */
+  private readonly writableDummies = new Map<number, GPUBuffer>();
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
   private readonly layouts = new Map<ShaderName, { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout }>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -309,7 +311,7 @@ export class GpuRuntime implements Backend {
       const s = bindings[b.name];
       if (s === undefined) throw new Error(`${k.label}: binding "${b.name}" was not given`);
       if (s === null) {
-        entries.push({ binding: b.binding, resource: { buffer: this.dummy.buffer } });
+        entries.push({ binding: b.binding, resource: { buffer: b.kind === 'storage' ? this.writableDummy(b.binding) : this.dummy.buffer } });
         key += `|${b.binding}:-`;
         continue;
       }
@@ -325,6 +327,15 @@ export class GpuRuntime implements Backend {
       this.stats.bindGroups++;
     }
     return bg;
+  }
+
+  private writableDummy(binding: number): GPUBuffer {
+    let d = this.writableDummies.get(binding);
+    if (!d) {
+      d = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: `unused-writable-binding-${binding}` });
+      this.writableDummies.set(binding, d);
+    }
+    return d;
   }
 
   destroy(): void {

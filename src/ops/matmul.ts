@@ -61,13 +61,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   checkActivation('matmul', activation, alpha);
   const out = empty([M, N], bk);
   if (isGpu(bk)) {
-    const tile = opts.tile ?? (Math.ceil(M / 64) * Math.ceil(N / 64) >= 16 ? 64 : 32);
-    bk.dispatch(matmulK, {
-      bindings: { a: gs(a), b: gs(b), bias: bias && gs(bias), c: gs(out) },
-      params: { M, N, K, alpha },
-      constants: { TRANS_A: transA, TRANS_B: transB, HAS_BIAS: bias !== null, ACT: ACT_CODE[activation], TX: tile / 4, TY: tile / 4 },
-      workgroups: [Math.ceil(N / tile), Math.ceil(M / tile)],
-    });
+    gpuMatmul(a, b, out, [M, N, K], { transA, transB, bias, act: activation, alpha, tile: opts.tile });
   } else if (isWasm(bk)) {
     wasm.matmul(bk, ws(a), ws(b), ws(out), M, N, K, transA, transB, bias && ws(bias), activation, alpha);
   } else {
@@ -75,6 +69,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   }
   const inputs = bias ? [a, b, bias] : [a, b];
   return record(out, 'matmul', inputs, (g) => {
+    if (isGpu(bk)) return gpuBackward(a, b, bias, out, g, [M, N, K], transA, transB, activation, alpha);
     // The activation's derivative is read from the output, so the pre-activation is never stored.
     const gp = activation === 'none' ? g : unaryGrad(activation, null, out, g, alpha);
     const dA = !a.requiresGrad ? null
@@ -87,4 +82,78 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     if (gp !== g) gp.dispose();
     return bias ? [dA, dB, dBias] : [dA, dB];
   });
+}
+
+/** What a backward GEMM does with its gradient operand g: undo the layer's activation as it reads g, and sum it. */
+interface GradOperand {
+  /** Which operand is g. */
+  of: 'a' | 'b';
+  /** The layer's output, stored like g: act'(y) scales g ('none': g as it is). */
+  y: Tensor;
+  act: Activation;
+  /** Gets g's sums over k (op(A)'s rows, op(B)'s columns): the bias gradient. */
+  sums: Tensor | null;
+}
+
+interface GpuMatmulOptions {
+  transA: boolean;
+  transB: boolean;
+  bias: Tensor | null;
+  act: Activation;
+  alpha: number;
+  tile?: 32 | 64;
+  grad?: GradOperand;
+}
+
+/** One dispatch of matmul.wgsl: out[M, N] = act(op(a) op(b) + bias), or a backward GEMM with its fusions. */
+function gpuMatmul(a: Tensor, b: Tensor, out: Tensor, [M, N, K]: [number, number, number], o: GpuMatmulOptions): void {
+  const bk = out.backend;
+  if (!isGpu(bk)) throw new Error('gpuMatmul: not a WebGPU tensor');
+  const tile = o.tile ?? (Math.ceil(M / 64) * Math.ceil(N / 64) >= 16 ? 64 : 32);
+  const g = o.grad;
+  bk.dispatch(matmulK, {
+    bindings: { a: gs(a), b: gs(b), bias: o.bias && gs(o.bias), c: gs(out), y: g && g.act !== 'none' ? gs(g.y) : null, sums: g?.sums ? gs(g.sums) : null },
+    params: { M, N, K, alpha: o.alpha },
+    constants: {
+      TRANS_A: o.transA, TRANS_B: o.transB, HAS_BIAS: o.bias !== null, ACT: ACT_CODE[o.act], TX: tile / 4, TY: tile / 4,
+      GRAD_ACT: g ? ACT_CODE[g.act] : 0, GRAD_B: g?.of === 'b', SUM_A: g?.of === 'a' && g.sums !== null, SUM_B: g?.of === 'b' && g.sums !== null,
+    },
+    workgroups: [Math.ceil(N / tile), Math.ceil(M / tile)],
+  });
+}
+
+/**
+ * matmul's backward on WebGPU in at most two dispatches: each GEMM reads the incoming
+ * gradient through the activation's derivative (so g * act'(y) is never written), and the
+ * weight-gradient GEMM also sums it into the bias gradient. The numbers are those of the
+ * unfused path: the same products, and the bias sums in the same order as reduce.wgsl's.
+ */
+function gpuBackward(a: Tensor, b: Tensor, bias: Tensor | null, y: Tensor, g: Tensor, [M, N, K]: [number, number, number],
+  transA: boolean, transB: boolean, act: Activation, alpha: number): (Tensor | null)[] {
+  const bk = y.backend;
+  const plain = { bias: null, act: 'none', alpha } as const;
+  const wantBias = bias?.requiresGrad === true;
+  // The bias sums ride on the dB GEMM; without one (B frozen), g * act'(y) is made and summed.
+  let dBias: Tensor | null = null;
+  if (wantBias && !b.requiresGrad) {
+    const gp = act === 'none' ? g : unaryGrad(act, null, y, g, alpha);
+    dBias = sum(gp, 0);
+    if (gp !== g) gp.dispose();
+  } else if (wantBias) {
+    dBias = empty([N], bk);
+  }
+  let dA: Tensor | null = null;
+  if (a.requiresGrad) {
+    dA = empty(transA ? [K, M] : [M, K], bk);
+    if (transA) gpuMatmul(b, g, dA, [K, M, N], { ...plain, transA: transB, transB: true, grad: { of: 'b', y, act, sums: null } });
+    else gpuMatmul(g, b, dA, [M, K, N], { ...plain, transA: false, transB: !transB, grad: { of: 'a', y, act, sums: null } });
+  }
+  let dB: Tensor | null = null;
+  if (b.requiresGrad) {
+    dB = empty(transB ? [N, K] : [K, N], bk);
+    const sums = wantBias ? dBias : null;
+    if (transB) gpuMatmul(g, a, dB, [N, K, M], { ...plain, transA: true, transB: transA, grad: { of: 'a', y, act, sums } });
+    else gpuMatmul(a, g, dB, [K, N, M], { ...plain, transA: !transA, transB: false, grad: { of: 'b', y, act, sums } });
+  }
+  return bias ? [dA, dB, dBias] : [dA, dB];
 }

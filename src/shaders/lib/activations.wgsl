@@ -40,3 +40,16 @@ fn activate(code: u32, v: f32, alpha: f32) -> f32 {
     default: { return nan(); }
   }
 }
+
+// The derivative of activation `code` in terms of its output y: the factor that backward
+// multiplies an incoming gradient by (matmul's fused backward reads g * activateGrad(...)).
+fn activateGrad(code: u32, y: f32, alpha: f32) -> f32 {
+  switch code {
+    case 0u: { return 1.0; } // none
+    case 1u: { return reluGrad(y); } // relu
+    case 2u: { return leakyReluGrad(y, alpha); } // leakyRelu
+    case 3u: { return tanhGrad(y); } // tanh
+    case 4u: { return sigmoidGrad(y); } // sigmoid
+    default: { return nan(); }
+  }
+}

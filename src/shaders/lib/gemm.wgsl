@@ -8,6 +8,11 @@
 // `@compute @workgroup_size(TX, TY, 1u)`, dispatched on ceil(N / BN) x ceil(M / BM) groups.
 // Each workgroup computes a BM x BN tile of C, staging BK-deep slices of A and B in
 // workgroup memory; each thread owns a 4x4 block of the tile.
+//
+// With SUM_A, gemm also returns the sums over k of op(A)'s rows, in k order, for the
+// thread's 4 rows (lid.y * 4 + i), on the threads with lid.x = 0 of the workgroups with
+// tile.x = 0, which between them see every row once; SUM_B likewise for op(B)'s columns
+// (lid.x * 4 + j) on lid.y = 0 of tile.y = 0. Elsewhere, and without them, it returns 0.
 
 // The order the staging loads walk A and B in, so that consecutive threads read
 // consecutive addresses: TRANS_A when readA is contiguous along rows (A stored [K, M]),
@@ -20,6 +25,8 @@ override TY: u32 = 16u;
 override BK: u32 = 16u;
 override BM: u32 = TY * 4u;
 override BN: u32 = TX * 4u;
+override SUM_A: bool = false;
+override SUM_B: bool = false;
 
 // Tiles are stored k-major so the inner loop reads 4 consecutive rows/columns as a vec4.
 var<workgroup> As: array<f32, BM * BK>;
@@ -27,11 +34,14 @@ var<workgroup> Bs: array<f32, BK * BN>;
 
 // dims = (M, N, K); tile = the workgroup id (x: column tile, y: row tile); lid and li =
 // the thread's local id and local index.
-fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) {
+fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) -> vec4f {
   let threads = TX * TY;
   let row0 = tile.y * BM;
   let col0 = tile.x * BN;
   var acc: array<vec4f, 4>;
+  let sumA = SUM_A && tile.x == 0u && lid.x == 0u;
+  let sumB = SUM_B && tile.y == 0u && lid.y == 0u;
+  var sums = vec4f(0.0);
   for (var k0 = 0u; k0 < dims.z; k0 += BK) {
     for (var i = li; i < BM * BK; i += threads) {
       var m: u32; var k: u32;
@@ -53,6 +63,8 @@ fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) {
       acc[1] += av.y * bv;
       acc[2] += av.z * bv;
       acc[3] += av.w * bv;
+      if (sumA) { sums += av; }
+      if (sumB) { sums += bv; }
     }
     workgroupBarrier();
   }
@@ -65,4 +77,5 @@ fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) {
       writeC(row, col, acc[i][j]);
     }
   }
+  return sums;
 }
