@@ -3,7 +3,7 @@
  * concat and slice copy, checked against arrays built by hand with index loops.
  */
 import { describe, expect, it } from 'vitest';
-import { concat, flatten, memory, reshape, slice, tensor, type Tensor } from '../src/index.js';
+import { concat, flatten, gpu, memory, reshape, slice, tensor, type Tensor } from '../src/index.js';
 import { BACKENDS, expectClose, randomArray, run, skipReason } from './helpers.js';
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
@@ -70,6 +70,10 @@ const CONCATS: { shapes: number[][]; axis: number; out: number[] }[] = [
   { shapes: [[2, 3, 5], [2, 3, 4], [2, 3, 1]], axis: -1, out: [2, 3, 10] },
   { shapes: [[65, 127], [64, 127]], axis: 0, out: [129, 127] },
   { shapes: [[65, 127], [65, 3]], axis: 1, out: [65, 130] },
+  // Four inputs per WebGPU dispatch: exactly four, then five and nine (two and three dispatches).
+  { shapes: [[3, 2, 5], [3, 1, 5], [3, 4, 5], [3, 3, 5]], axis: 1, out: [3, 10, 5] },
+  { shapes: [[1], [2], [1], [3], [2]], axis: 0, out: [9] },
+  { shapes: [[5, 1], [5, 2], [5, 1], [5, 3], [5, 1], [5, 1], [5, 2], [5, 1], [5, 4]], axis: 1, out: [5, 16] },
 ];
 
 const SLICES: { shape: number[]; axis: number; start: number; length: number }[] = [
@@ -135,7 +139,10 @@ describe.each(BACKENDS)('shape ops on %s', (bk) => {
     it.each(CONCATS)('concat $shapes along $axis', async ({ shapes, axis, out }) => {
       await run(bk, async () => {
         const parts = shapes.map((s, i) => ({ x: randomArray(size(s), 40 + i), shape: s }));
-        const c = concat(parts.map((p) => tensor(p.x, p.shape)), axis);
+        const ts = parts.map((p) => tensor(p.x, p.shape));
+        const d0 = bk === 'webgpu' ? gpu().stats.dispatches : 0;
+        const c = concat(ts, axis);
+        if (bk === 'webgpu') expect(gpu().stats.dispatches - d0, 'dispatches').toBe(shapes.length > 1 ? Math.ceil(shapes.length / 4) : 1);
         expect(c.shape).toEqual(out);
         expectClose(await c.data(), naiveConcat(parts, axis), 0, 0, 'concat');
       });

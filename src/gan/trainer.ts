@@ -182,8 +182,11 @@ export class GanTrainer {
     return randn([this.options.batchSize, this.config.zDim], { generator: this.noise });
   }
 
-  /** One discriminator step; returns [dLoss, mean D(x), mean D(G(z))] as a [3] tensor. */
-  private discriminatorStep(): Tensor {
+  /**
+   * One discriminator step; returns dLoss, mean D(x) and mean D(G(z)) as kept pieces
+   * ([1] and [2], or three [1]s) that the step's one concat of logged numbers joins.
+   */
+  private discriminatorStep(): Tensor[] {
     return scope(() => {
       const B = this.options.batchSize;
       const x = tensor(this.nextBatch(), [B, ...this.config.imageShape]);
@@ -197,14 +200,14 @@ export class GanTrainer {
         const loss = scaledBceWithLogits(logits, this.jointLabels, 2);
         loss.backward();
         this.optD.step();
-        return noGrad(() => concat([reshape(loss, [1]), mean(sigmoid(reshape(logits, [2, B])), 1)]));
+        return noGrad(() => [reshape(loss, [1]), mean(sigmoid(reshape(logits, [2, B])), 1)]);
       }
       const real = this.D.forward(x);
       const fakeLogits = this.D.forward(fake);
       const loss = add(bceWithLogits(real, this.ones), bceWithLogits(fakeLogits, this.zeros));
       loss.backward();
       this.optD.step();
-      return noGrad(() => concat([reshape(loss, [1]), reshape(mean(sigmoid(real)), [1]), reshape(mean(sigmoid(fakeLogits)), [1])]));
+      return noGrad(() => [reshape(loss, [1]), reshape(mean(sigmoid(real)), [1]), reshape(mean(sigmoid(fakeLogits)), [1])]);
     });
   }
 
@@ -242,7 +245,7 @@ export class GanTrainer {
    */
   queueWarmupStep(): boolean {
     if (this.warmupLeft === 0) return false;
-    this.discriminatorStep().dispose();
+    for (const t of this.discriminatorStep()) t.dispose();
     this.warmupLeft--;
     flush();
     return true;
@@ -255,15 +258,14 @@ export class GanTrainer {
    */
   queueStep(): void {
     while (this.queueWarmupStep());
-    let dStats: Tensor | null = null;
+    let dStats: Tensor[] = [];
     for (let i = 0; i < this.options.k; i++) {
-      dStats?.dispose();
+      for (const t of dStats) t.dispose();
       dStats = this.discriminatorStep();
     }
     const gLoss = this.generatorStep();
-    const stats = scope(() => concat([dStats!, gLoss])).keep();
-    dStats!.dispose();
-    gLoss.dispose();
+    const stats = scope(() => concat([...dStats, gLoss])).keep();
+    for (const t of [...dStats, gLoss]) t.dispose();
     flush();
     this.step++;
     this.pending.push({ step: this.step, epoch: this.epoch, lr: this.optG.lr, stats });

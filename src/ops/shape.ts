@@ -1,4 +1,4 @@
-/** Shape ops: reshape and flatten (views, no copy), concat and slice (copy.wgsl), permute (binary.wgsl's strided walk). */
+/** Shape ops: reshape and flatten (views, no copy), concat (concat.wgsl on WebGPU) and slice (copy.wgsl), permute (binary.wgsl's strided walk). */
 import * as cpu from '../cpu/elementwise.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
@@ -8,6 +8,9 @@ import { stridedCopy } from './broadcast.js';
 import { arr, backendOf, checkShape, empty, gs, isGpu, isWasm, sizeOf, strides, ws, type Shape } from './util.js';
 
 const copyK = kernel({ shader: 'copy' });
+const concatK = kernel({ shader: 'concat' });
+/** Inputs that concat.wgsl takes in one dispatch. */
+const CONCAT_INPUTS = 4;
 
 /** A view of `x` with a new shape; one dim may be -1 and is inferred. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -72,8 +75,25 @@ export function concat(ts: readonly Tensor[], axis = 0): Tensor {
   const starts: number[] = [];
   for (const t of ts) {
     starts.push(at);
-    copy2d(t, out, outer, t.shape[ax]! * inner, t.shape[ax]! * inner, total * inner, 0, at * inner);
     at += t.shape[ax]!;
+  }
+  const b = first.backend;
+  if (isGpu(b) && ts.length > 1) {
+    // Four inputs per dispatch (a GAN step's joint D batch and its logged numbers: one each).
+    for (let i0 = 0; i0 < ts.length; i0 += CONCAT_INPUTS) {
+      const group = ts.slice(i0, i0 + CONCAT_INPUTS);
+      const base = starts[i0]! * inner;
+      const cols = [0, 1, 2, 3].map((j) => (group[j] ? group[j]!.shape[ax]! * inner : 0));
+      const off = [0, 1, 2, 3].map((j) => (group[j] ? starts[i0 + j]! * inner - base : 0));
+      const span = cols.reduce((x, y) => x + y, 0);
+      b.dispatch(concatK, {
+        bindings: { s0: gs(group[0]!), s1: group[1] ? gs(group[1]) : null, s2: group[2] ? gs(group[2]) : null, s3: group[3] ? gs(group[3]) : null, dst: gs(out) },
+        params: { rows: outer, width: total * inner, base, span, off1: off[1]!, off2: off[2]!, off3: off[3]!, cols0: cols[0]!, cols1: cols[1]!, cols2: cols[2]!, cols3: cols[3]! },
+        threads: outer * span,
+      });
+    }
+  } else {
+    ts.forEach((t, i) => copy2d(t, out, outer, t.shape[ax]! * inner, t.shape[ax]! * inner, total * inner, 0, starts[i]! * inner));
   }
   return record(out, 'concat', [...ts], (g) => ts.map((t, i) => (t.requiresGrad ? slice(g, ax, starts[i]!, t.shape[ax]!) : null)));
 }
