@@ -7,11 +7,15 @@
  * warm-up, at the end and at their largest. Exits 1 if bytes in use ever differ from the
  * first sample after warm-up, or a loss is not finite.
  *
- *   npm run bench:pool -- [--backend webgpu|wasm|cpu] [--iterations 10000] [--warmup 100] [--every 100] [--seed 1]
+ *   npm run bench:pool -- [--backend webgpu|wasm|cpu] [--iterations 10000] [--warmup 100] [--every 100] [--seed 1] [--losses FILE]
+ *
+ * `--losses FILE` also writes every step's [dLoss, gLoss, D(x), D(G(z))] as JSON, step 1
+ * first (warm-up included): the loss curve of a code version, to compare with another's.
  *
  * On the CPU reference every tensor is a fresh array (no pool), so its buffers-created count
  * grows by design; bytes in use must still be flat.
  */
+import { renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeAdapter, gpu, init, memory, mnist, shutdown, type MemoryInfo } from 'shadergrad/node';
 import { filterDigits, toSigned } from 'shadergrad/data';
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '100' },
     every: { type: 'string', default: '100' },
     seed: { type: 'string', default: '1' },
+    losses: { type: 'string' },
   },
 });
 
@@ -56,12 +61,18 @@ const trainer = new GanTrainer(PRESETS['mlp-small'], { batchSize: 64, seed: SEED
 console.log(`bench:pool: mlp-small, batch 64, ${data.n} real 3s, ${where}: ${WARMUP} warm-up iterations, then ${ITERATIONS}, memory() every ${EVERY}`);
 console.log(`start (after init, before the trainer): ${fmt(start)}`);
 
+/** Every step's [dLoss, gLoss, D(x), D(G(z))], for --losses. */
+const curve: number[][] = [];
+
 /** Queues `n` iterations, reading the losses back every EVERY of them (and after the last). */
 async function train(n: number, onSample: (s: Sample) => void): Promise<void> {
   for (let i = 0; i < n; i++) {
     trainer.queueStep();
     if ((i + 1) % EVERY === 0 || i === n - 1) {
-      for (const log of await trainer.readLogs()) checkFinite(log);
+      for (const log of await trainer.readLogs()) {
+        checkFinite(log);
+        curve.push([log.dLoss, log.gLoss, log.dReal, log.dFake]);
+      }
       onSample({ iteration: trainer.step, ...memory() });
     }
   }
@@ -99,6 +110,12 @@ console.log(`\n${ITERATIONS} iterations after warm-up, ${samples.length} samples
 const grew = (k: keyof MemoryInfo): string => (end[k] === first[k] && max(k) === first[k] ? 'flat' : `${first[k]} -> ${end[k]} (max ${max(k)})`);
 console.log(`bytes pooled: ${grew('bytesPooled')}; buffers created: ${grew('buffersCreated')}${backend === 'cpu' ? ' (the CPU reference has no pool: every tensor is a new array)' : ''}.`);
 shutdown();
+if (values.losses) {
+  const tmp = `${values.losses}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(curve)}\n`);
+  renameSync(tmp, values.losses);
+  console.log(`wrote the ${curve.length} steps' losses to ${values.losses}`);
+}
 if (changed.length) {
   console.error(`bench:pool: FAIL: bytes in use moved after warm-up: ${first.bytesInUse} at the first sample, then ${changed.slice(0, 5).map((s) => `${s.bytesInUse} at iteration ${s.iteration - WARMUP}`).join(', ')}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''}`);
   process.exit(1);
