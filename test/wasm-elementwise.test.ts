@@ -2,8 +2,8 @@
  * The wasm backend's elementwise kernels against the CPU reference in float32, on sizes
  * that exercise the vector body and the one-lane tail (1, 3, 1027): every unary row and
  * every binary row forward and backward, the binary ones on each broadcast the kernel
- * takes (same shapes, a row vector over rows, a column, a scalar) and one it leaves to the
- * CPU reference; and the fused BCE mean and its gradient, which compute in float64 like the
+ * takes as one block (same shapes, a row vector over rows, a column, a scalar) and on
+ * broadcasts that run as a loop of blocks; and the fused BCE mean and its gradient, which compute in float64 like the
  * reference and must equal it bit for bit.
  */
 import { describe, expect, it } from 'vitest';
@@ -54,7 +54,13 @@ describe('wasm unary kernels', () => {
   }
 });
 
-const BROADCASTS: [number[], number[]][] = [[[1027], [1027]], [[3, 1027], [1027]], [[3, 5], [3, 1]], [[1], [3, 3]], [[7, 1], [1, 3]], [[2, 3, 5], [2, 1, 5]]];
+// The kernel's own blocks (same shapes, a row vector, a column, a scalar), then broadcasts
+// it runs as a loop of blocks: [1, C, 1, 1] over [N, C, H, W] (batchnorm's scale), a
+// middle dim, and a scalar-like [1, 1] against a 3-D array.
+const BROADCASTS: [number[], number[]][] = [
+  [[1027], [1027]], [[3, 1027], [1027]], [[3, 5], [3, 1]], [[1], [3, 3]], [[7, 1], [1, 3]],
+  [[2, 3, 5], [2, 1, 5]], [[4, 3, 2, 5], [1, 3, 1, 1]], [[2, 1, 3, 9], [2, 4, 1, 9]], [[2, 3, 4], [1, 1]],
+];
 
 /** op(a, b) and g * d op / d a, g * d op / d b at the broadcast shape, on backend `b`. */
 async function binaryOn(bk: Backend, name: BinaryName, sa: number[], sb: number[]): Promise<Float32Array[]> {

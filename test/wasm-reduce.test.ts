@@ -1,8 +1,9 @@
 /**
  * The wasm backend's sum kernels against the CPU reference in float32: row sums (trailing
  * axes, the whole array) and column sums (leading axes: a bias gradient), on sizes with a
- * vector tail, and a middle axis, which stays on the CPU reference. Column sums add in the
- * reference's order in float64, so they must equal it exactly.
+ * vector tail, and sums over offset tables (a middle axis; batchnorm's over all but C).
+ * Column sums and the gathered sums add in the reference's order in float64, so they must
+ * equal it exactly.
  */
 import { describe, expect, it } from 'vitest';
 import { mean, sum, tensor } from '../src/index.js';
@@ -23,7 +24,9 @@ const CASES: { shape: number[]; axes?: number[]; mean?: boolean; exact?: boolean
   { shape: [64, 3], axes: [0], exact: true },
   { shape: [5, 1027], axes: [0], mean: true, exact: true },
   { shape: [4, 2, 9], axes: [0, 1], exact: true },
-  { shape: [2, 3, 5], axes: [1] },
+  { shape: [2, 3, 5], axes: [1], exact: true },
+  { shape: [4, 3, 6, 5], axes: [0, 2, 3], mean: true, exact: true },
+  { shape: [3, 1, 4, 7], axes: [0, 3], exact: true },
 ];
 
 async function reduceOn(b: Backend, c: (typeof CASES)[number]): Promise<Float32Array> {

@@ -92,9 +92,8 @@ export function binaryRaw(name: BinaryName, a: Tensor, b: Tensor | null, outShap
   const out = empty(outShape, bk);
   const bc = plan(a.shape, b ? b.shape : outShape, outShape);
   if (isGpu(bk)) launch(forwardK, name, a, b, null, out, 0, bc);
-  else if (!(isWasm(bk) && wasm.binary(bk, BINARY_CODE[name], 0, ws(a), ws(b ?? a), null, ws(out), out.size, bc))) {
-    cpu.binary(row.f, arr(a), b ? arr(b) : arr(a), arr(out), out.size, bc);
-  }
+  else if (isWasm(bk)) wasm.binary(bk, BINARY_CODE[name], 0, ws(a), ws(b ?? a), null, ws(out), out.size, bc);
+  else cpu.binary(row.f, arr(a), b ? arr(b) : arr(a), arr(out), out.size, bc);
   return out;
 }
 
@@ -114,9 +113,8 @@ export function stridedCopy(x: Tensor, outShape: Shape, xStrides: readonly numbe
   const bc = { shape: [...outShape], sa: [...xStrides], sb: outShape.map(() => 0) };
   const bk = x.backend;
   if (isGpu(bk)) launch(forwardK, 'first', x, null, null, out, 0, bc);
-  else if (!(isWasm(bk) && wasm.binary(bk, BINARY_CODE.first, 0, ws(x), ws(x), null, ws(out), out.size, bc))) {
-    cpu.binary(BINARY.first.f, arr(x), arr(x), arr(out), out.size, bc);
-  }
+  else if (isWasm(bk)) wasm.binary(bk, BINARY_CODE.first, 0, ws(x), ws(x), null, ws(out), out.size, bc);
+  else cpu.binary(BINARY.first.f, arr(x), arr(x), arr(out), out.size, bc);
   return out;
 }
 
@@ -127,9 +125,8 @@ export function binaryGrad(name: BinaryName, side: 0 | 1, a: Tensor, b: Tensor, 
   const out = empty(g.shape, bk);
   const bc = plan(a.shape, b.shape, g.shape);
   if (isGpu(bk)) launch(gradK, name, a, b, g, out, side, bc);
-  else if (!(isWasm(bk) && wasm.binary(bk, BINARY_CODE[name], side, ws(a), ws(b), ws(g), ws(out), out.size, bc))) {
-    cpu.binaryGrad(side === 0 ? row.da : row.db, arr(a), arr(b), arr(g), arr(out), out.size, bc);
-  }
+  else if (isWasm(bk)) wasm.binary(bk, BINARY_CODE[name], side, ws(a), ws(b), ws(g), ws(out), out.size, bc);
+  else cpu.binaryGrad(side === 0 ? row.da : row.db, arr(a), arr(b), arr(g), arr(out), out.size, bc);
   return out;
 }
 

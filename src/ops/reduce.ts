@@ -75,7 +75,9 @@ function reduceRaw(op: string, x: Tensor, axes: Set<number>, mean: boolean): Ten
       // `main` gives each output a workgroup of WG threads; `wide` each output a thread.
       threads: wide ? p.outSize : p.outSize * treeK.workgroupSize!,
     });
-  } else if (!(isWasm(b) && wasm.reduce(b, ws(x), ws(out), p, scale))) {
+  } else if (isWasm(b)) {
+    wasm.reduce(b, ws(x), ws(out), p, scale);
+  } else {
     cpu.reduce(arr(x), arr(out), p, scale);
   }
   return out;

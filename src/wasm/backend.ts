@@ -3,10 +3,9 @@
  * the ops run AssemblyScript kernels with 128-bit SIMD (src/wasm/assembly/): matmul and
  * the convolutions (src/wasm/ops.ts) on several threads where the memory can be shared
  * (src/wasm/threads.ts), the elementwise ops, reductions, random numbers, batchnorm, BCE,
- * pooling and the optimizer steps on the calling thread. A case a kernel does not cover
- * (a broadcast or reduction with no rows x cols form) runs its CPU reference on views of
- * that memory, so the backend is complete and each kernel is checked against the same
- * reference.
+ * pooling and the optimizer steps on the calling thread. What still runs the CPU reference
+ * on views of that memory is O(C) or rare: batchnorm's running and eval statistics, and
+ * truncatedNormal (an initializer). Each kernel is checked against the same reference.
  */
 import type { Backend, MemoryInfo, Storage } from '../backend.js';
 import { ValueError } from '../errors.js';
@@ -32,6 +31,7 @@ export interface Kernels {
     b: number, bRow: number, bBcast: boolean, g: number, out: number): void;
   sumRows(K: number, R: number, x: number, out: number, scale: number): void;
   sumColumns(K: number, R: number, x: number, out: number, scale: number): void;
+  sumGathered(K: number, R: number, x: number, koff: number, roff: number, out: number, scale: number): void;
   rand(n: number, key: number, offset: number, lo: number, hi: number, out: number): void;
   randn(n: number, key: number, offset: number, mean: number, std: number, out: number): void;
   dropout(n: number, key: number, offset: number, p: number, scale: number, x: number, out: number): void;

@@ -88,17 +88,9 @@ export function sgd(w: WasmBackend, p: WasmStorage, g: WasmStorage, buf: WasmSto
   w.k.sgd(n, p.ptr, g.ptr, buf?.ptr ?? 0, a.lr, a.momentum, a.wd, a.first);
 }
 
-/** An elementwise binary op's operands as rows x cols: each input's row stride, and whether it holds one value per row. */
-interface RowPlan { rows: number; cols: number; aRow: number; aBcast: boolean; bRow: number; bBcast: boolean }
-
-/**
- * The broadcast `bc` (null: same shapes) of n outputs as rows x cols where binary.ts's
- * kernel can run it: after dropping size-1 dims and merging dims that are contiguous in
- * both inputs, at most two dims are left and each input's last stride is 1 or 0. Null
- * otherwise (e.g. a [1, C, 1, 1] scale over [N, C, H, W], or a transposing copy).
- */
-function rowPlan(bc: Broadcast | null, n: number): RowPlan | null {
-  if (!bc) return { rows: 1, cols: n, aRow: 0, aBcast: false, bRow: 0, bBcast: false };
+/** A broadcast's dims after dropping those of size 1 and merging those contiguous in both inputs: [size, a's stride, b's stride]. */
+function mergedDims(bc: Broadcast | null, n: number): [n: number, sa: number, sb: number][] {
+  if (!bc) return [[n, 1, 1]];
   const dims: [n: number, sa: number, sb: number][] = [];
   bc.shape.forEach((d, i) => {
     if (d === 1) return;
@@ -107,39 +99,84 @@ function rowPlan(bc: Broadcast | null, n: number): RowPlan | null {
     if (last && last[1] === sa * d && last[2] === sb * d) dims[dims.length - 1] = [last[0] * d, sa, sb];
     else dims.push([d, sa, sb]);
   });
-  if (dims.length > 2) return null;
+  return dims;
+}
+
+/**
+ * out = op(a, b) over n outputs broadcast as `bc` says (null: same shapes), or with `g`
+ * given, out = g * d op / d side: binary.ts's kernel (op code `op`) on [rows, cols] blocks.
+ * A block is the last two merged dims when the last one runs along both inputs or is
+ * broadcast (stride 1 or 0: a bias over rows, a [N, 1] column, a scalar), else the last
+ * dim alone as rows of one column (a transposing copy); the dims before are a loop here,
+ * one call per block (a [1, C, 1, 1] scale over [N, C, H, W]: N calls of C x HW).
+ */
+export function binary(w: WasmBackend, op: number, side: number, a: WasmStorage, b: WasmStorage, g: WasmStorage | null, out: WasmStorage, n: number, bc: Broadcast | null): void {
+  const dims = mergedDims(bc, n);
   const [cols, ca, cb] = dims.at(-1) ?? [1, 0, 0];
-  if ((ca !== 0 && ca !== 1) || (cb !== 0 && cb !== 1)) return null;
-  const [rows, ra, rb] = dims.length === 2 ? dims[0]! : [1, 0, 0];
-  return { rows, cols, aRow: ra, aBcast: ca === 0, bRow: rb, bBcast: cb === 0 };
+  const vector = (ca === 0 || ca === 1) && (cb === 0 || cb === 1);
+  const outer = dims.slice(0, vector ? -2 : -1);
+  const [rows, ra, rb] = vector ? (dims.length >= 2 ? dims.at(-2)! : [1, 0, 0]) : [cols, ca, cb];
+  const block = vector ? rows * cols : rows;
+  const blocks = outer.reduce((p, d) => p * d[0], 1);
+  for (let o = 0; o < blocks; o++) {
+    let rem = o;
+    let offA = 0;
+    let offB = 0;
+    for (let d = outer.length - 1; d >= 0; d--) {
+      const [m, sa, sb] = outer[d]!;
+      const i = rem % m;
+      rem = (rem - i) / m;
+      offA += i * sa;
+      offB += i * sb;
+    }
+    const at = o * block * 4;
+    w.k.binary(op, side, rows, vector ? cols : 1, a.ptr + offA * 4, ra, vector && ca === 0, b.ptr + offB * 4, rb, vector && cb === 0,
+      g ? g.ptr + at : 0, out.ptr + at);
+  }
+}
+
+/** Element offsets of each index of `shape` (row-major) through `stride`, as an int32 table in the heap; release it with `w.heap.release`. */
+function offsetTable(w: WasmBackend, count: number, shape: readonly number[], stride: readonly number[]): number {
+  const at = w.heap.alloc(count * 4);
+  const t = new Int32Array(w.heap.memory.buffer, at, count);
+  const idx = new Array<number>(shape.length).fill(0);
+  let off = 0;
+  for (let i = 0; i < count; i++) {
+    t[i] = off;
+    // Next index, last dim fastest.
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      off += stride[d]!;
+      if (idx[d]! < shape[d]!) break;
+      off -= idx[d]! * stride[d]!;
+      idx[d] = 0;
+    }
+  }
+  return at;
 }
 
 /**
- * out = op(a, b) over n outputs broadcast as `bc` says, or with `g` given, out = g * d op / d side: the
- * binary kernel (binary.ts's op code `op`). False, having done nothing, where the broadcast
- * has no rows x cols form; the caller then runs the CPU reference.
+ * out = scale * the sum of x over the reduced dims of plan `p`: a row sum (the reduced dims
+ * trailing), a column sum (leading), or any other plan through offset tables (reduced dims
+ * in the middle, as batchnorm's over [N, C, H, W] but C).
  */
-export function binary(w: WasmBackend, op: number, side: number, a: WasmStorage, b: WasmStorage, g: WasmStorage | null, out: WasmStorage, n: number, bc: Broadcast | null): boolean {
-  const p = rowPlan(bc, n);
-  if (!p) return false;
-  w.k.binary(op, side, p.rows, p.cols, a.ptr, p.aRow, p.aBcast, b.ptr, p.bRow, p.bBcast, g?.ptr ?? 0, out.ptr);
-  return true;
-}
-
-/**
- * out = scale * the sum of x over the reduced dims of plan `p`, where the plan is a row sum
- * (the reduced dims trailing) or a column sum (leading); false, having done nothing, for
- * other plans (reduced dims in the middle, as batchnorm's over [N, C, H, W]).
- */
-export function reduce(w: WasmBackend, x: WasmStorage, out: WasmStorage, p: ReducePlan, scale: number): boolean {
-  if (p.rshape.length !== 1 || p.kshape.length > 1) return false;
-  if (p.rstride[0] === 1 && (p.kshape.length === 0 || p.kstride[0] === p.redSize)) {
-    w.k.sumRows(p.outSize, p.redSize, x.ptr, out.ptr, scale);
-    return true;
+export function reduce(w: WasmBackend, x: WasmStorage, out: WasmStorage, p: ReducePlan, scale: number): void {
+  if (p.rshape.length <= 1 && p.kshape.length <= 1) {
+    if (p.rshape.length === 0 || (p.rstride[0] === 1 && (p.kshape.length === 0 || p.kstride[0] === p.redSize))) {
+      w.k.sumRows(p.outSize, p.redSize, x.ptr, out.ptr, scale);
+      return;
+    }
+    if (p.kshape.length === 1 && p.kstride[0] === 1 && p.rstride[0] === p.outSize) {
+      w.k.sumColumns(p.outSize, p.redSize, x.ptr, out.ptr, scale);
+      return;
+    }
   }
-  if (p.kshape.length === 1 && p.kstride[0] === 1 && p.rstride[0] === p.outSize) {
-    w.k.sumColumns(p.outSize, p.redSize, x.ptr, out.ptr, scale);
-    return true;
+  const koff = offsetTable(w, p.outSize, p.kshape, p.kstride);
+  const roff = offsetTable(w, p.redSize, p.rshape, p.rstride);
+  try {
+    w.k.sumGathered(p.outSize, p.redSize, x.ptr, koff, roff, out.ptr, scale);
+  } finally {
+    w.heap.release(roff, p.redSize * 4);
+    w.heap.release(koff, p.outSize * 4);
   }
-  return false;
 }

@@ -6,7 +6,7 @@ export { convForward, convInputGrad, convWeightGrad, im2col, col2im } from './co
 export { adam, sgd } from './optim';
 export { unary, unaryGrad } from './unary';
 export { binary, bceLoss, bceGrad } from './binary';
-export { sumRows, sumColumns } from './reduce';
+export { sumRows, sumColumns, sumGathered } from './reduce';
 export { rand, randn, dropout } from './random';
 export { bnStats, bnApply, bnGradSums, bnGradInput } from './batchnorm';
 export { poolForward, poolBackward } from './pool';

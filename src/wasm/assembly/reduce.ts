@@ -2,6 +2,8 @@
 // plans after merging dims: a row sum, a loss's mean, a bias gradient's column sums), in
 // float64 like the CPU reference. Column sums add in the reference's order, so they equal
 // it exactly; row sums keep four running sums, which can move the float32 result by an ulp.
+// Any other plan (reduced dims between kept ones: batchnorm's sums over [N, C, H, W] but C)
+// takes sumGathered, the reference's loop over offset tables, equal to it exactly.
 
 /** out[k] = scale * sum over r of x[k R + r], for k < K. */
 export function sumRows(K: i32, R: i32, x: usize, out: usize, scale: f64): void {
@@ -41,6 +43,19 @@ export function sumColumns(K: i32, R: i32, x: usize, out: usize, scale: f64): vo
   for (let k = k4; k < K; k++) {
     let t: f64 = 0;
     for (let r = 0; r < R; r++) t += <f64>load<f32>(x + ((<usize>r * <usize>K + <usize>k) << 2));
+    store<f32>(out + (<usize>k << 2), <f32>(t * scale));
+  }
+}
+
+/**
+ * out[k] = scale * sum over r of x[koff[k] + roff[r]], for k < K, r < R in order, in
+ * float64: koff and roff (int32 element offsets) are the kept and the reduced dims' offsets.
+ */
+export function sumGathered(K: i32, R: i32, x: usize, koff: usize, roff: usize, out: usize, scale: f64): void {
+  for (let k = 0; k < K; k++) {
+    const base = x + (<usize>load<i32>(koff + (<usize>k << 2)) << 2);
+    let t: f64 = 0;
+    for (let r = 0; r < R; r++) t += <f64>load<f32>(base + (<usize>load<i32>(roff + (<usize>r << 2)) << 2));
     store<f32>(out + (<usize>k << 2), <f32>(t * scale));
   }
 }
