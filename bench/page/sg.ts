@@ -30,9 +30,9 @@ function matmulImpl(s: MatmulSpec): Impl {
   const b = randn(s.transB ? [s.n, s.k] : [s.k, s.n]).keep();
   return {
     async run() {
-      const c = matmul(a, b, { transA: s.transA, transB: s.transB });
+      const cs = Array.from({ length: s.calls }, () => matmul(a, b, { transA: s.transA, transB: s.transB }));
       await settle();
-      c.dispose();
+      for (const c of cs) c.dispose();
     },
     dispose: () => [a, b].forEach((t) => t.dispose()),
   };

@@ -72,7 +72,7 @@ async function timed(fn: () => tf.Tensor | tf.Tensor[]): Promise<void> {
 function matmulImpl(s: MatmulSpec): Impl {
   const a = tf.randomNormal(s.transA ? [s.k, s.m] : [s.m, s.k]);
   const b = tf.randomNormal(s.transB ? [s.n, s.k] : [s.k, s.n]);
-  return { run: () => timed(() => tf.matMul(a, b, s.transA, s.transB)), dispose: () => tf.dispose([a, b]) };
+  return { run: () => timed(() => Array.from({ length: s.calls }, () => tf.matMul(a, b, s.transA, s.transB))), dispose: () => tf.dispose([a, b]) };
 }
 
 /** PyTorch's (before, after) padding as TF.js's explicit NHWC padding. */
