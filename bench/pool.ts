@@ -71,7 +71,7 @@ async function train(n: number, onSample: (s: Sample) => void): Promise<void> {
     if ((i + 1) % EVERY === 0 || i === n - 1) {
       for (const log of await trainer.readLogs()) {
         checkFinite(log);
-        curve.push([log.dLoss, log.gLoss, log.dReal, log.dFake]);
+        if (values.losses) curve.push([log.dLoss, log.gLoss, log.dReal, log.dFake]);
       }
       onSample({ iteration: trainer.step, ...memory() });
     }

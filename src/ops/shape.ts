@@ -84,8 +84,8 @@ export function concat(ts: readonly Tensor[], axis = 0): Tensor {
       const group = ts.slice(i0, i0 + CONCAT_INPUTS);
       const base = starts[i0]! * inner;
       const cols = [0, 1, 2, 3].map((j) => (group[j] ? group[j]!.shape[ax]! * inner : 0));
-      const off = [0, 1, 2, 3].map((j) => (group[j] ? starts[i0 + j]! * inner - base : 0));
       const span = cols.reduce((x, y) => x + y, 0);
+      const off = [0, 1, 2, 3].map((j) => (group[j] ? starts[i0 + j]! * inner - base : span));
       b.dispatch(concatK, {
         bindings: { s0: gs(group[0]!), s1: group[1] ? gs(group[1]) : null, s2: group[2] ? gs(group[2]) : null, s3: group[3] ? gs(group[3]) : null, dst: gs(out) },
         params: { rows: outer, width: total * inner, base, span, off1: off[1]!, off2: off[2]!, off3: off[3]!, cols0: cols[0]!, cols1: cols[1]!, cols2: cols[2]!, cols3: cols[3]! },

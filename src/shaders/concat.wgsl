@@ -1,7 +1,8 @@
 // Up to four inputs of a concat in one pass. The output is viewed as [rows, width] and
 // input j as [rows, cols_j] (its axis length times the trailing dims), placed at columns
 // [off_j, off_j + cols_j). One dispatch covers output columns [base, base + span): off_j is
-// counted from base, off0 = 0, and a slot past the inputs given has cols_j = 0.
+// counted from base, off0 = 0, and a slot past the inputs given has off_j = span, so no
+// column reaches it.
 #include "lib/grid.wgsl"
 
 struct Params {
@@ -25,11 +26,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
   let r = i / params.span;
   let c = i % params.span;
   var v: f32;
-  if (c >= params.off3 && params.cols3 > 0u) {
+  if (c >= params.off3) {
     v = s3[r * params.cols3 + c - params.off3];
-  } else if (c >= params.off2 && params.cols2 > 0u) {
+  } else if (c >= params.off2) {
     v = s2[r * params.cols2 + c - params.off2];
-  } else if (c >= params.off1 && params.cols1 > 0u) {
+  } else if (c >= params.off1) {
     v = s1[r * params.cols1 + c - params.off1];
   } else {
     v = s0[r * params.cols0 + c];
