@@ -16,7 +16,7 @@ function naive(a: Float32Array, b: Float32Array, M: number, N: number, K: number
   return c;
 }
 
-const SHAPES: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [65, 127, 33], [64, 128, 100]];
+const SHAPES: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [5, 300, 9], [65, 127, 33], [64, 128, 100]];
 const TRANS: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
 
 describe('cpu reference matmul', () => {
@@ -33,10 +33,10 @@ describe('cpu reference matmul', () => {
 
 describe.each(BACKENDS)('matmul on %s', (bk) => {
   describe.skipIf(skipReason(bk))('', () => {
-    it.each(SHAPES)('%i x %i x %i, all four transpose combinations, both tiles', async (M, N, K) => {
+    it.each(SHAPES)('%i x %i x %i, all four transpose combinations, every tile and the chosen one', async (M, N, K) => {
       await run(bk, async () => {
         for (const [tA, tB] of TRANS) {
-          for (const tile of [32, 64] as const) {
+          for (const tile of [undefined, 32, 64, 128] as const) {
             const a = randomArray(M * K, 3);
             const b = randomArray(K * N, 4);
             const out = matmul(tensor(a, tA ? [K, M] : [M, K]), tensor(b, tB ? [N, K] : [K, N]), { transA: tA, transB: tB, tile });
@@ -59,11 +59,17 @@ describe.each(BACKENDS)('matmul on %s', (bk) => {
 
     // The backward GEMMs read g * act'(y) where g lies and, on WebGPU, sum it into the bias
     // gradient in the weight-gradient pass: every gradient against float64, on a shape that
-    // spans several 32- and 64-wide tiles with ragged edges, for each transpose and activation.
+    // spans several tiles with ragged edges, for each transpose and activation; and on two
+    // narrow shapes whose GEMMs of at most 8 rows take lib/gemm.wgsl's WIDE blocks, sums
+    // included (70 x 300 x 5: op(B)'s columns over three 128-wide tiles; 70 x 6 x 45: op(A)'s rows).
+    const CASES: [Activation, number, number, number][] = [
+      ...ACTIVATIONS.map((act): [Activation, number, number, number] => [act, 70, 67, 45]),
+      ['tanh', 70, 300, 5],
+      ['leakyRelu', 70, 6, 45],
+    ];
     describe.each(TRANS)('backward, transA=%s transB=%s', (tA, tB) => {
-      it.each(ACTIVATIONS)('dA, dB and dBias through bias + %s on 70 x 67 x 45', async (act) => {
+      it.each(CASES)('dA, dB and dBias through bias + %s on %i x %i x %i', async (act, M, N, K) => {
         await run(bk, async () => {
-          const [M, N, K] = [70, 67, 45];
           const a = randomArray(M * K, 11);
           const b = randomArray(K * N, 12);
           const bias = randomArray(N, 13);

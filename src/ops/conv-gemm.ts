@@ -10,6 +10,7 @@ import type { ConvGeometry } from '../cpu/conv.js';
 import { ShapeError } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
 import type { Tensor } from '../tensor.js';
+import { BK, gemmTile } from './gemm-tile.js';
 import { ACT_CODE } from './matmul.js';
 import { arr, empty, gs, isGpu, isWasm, ws } from './util.js';
 import * as wasm from '../wasm/ops.js';
@@ -25,29 +26,10 @@ const splitSumK = kernel({ shader: 'splitk_sum' });
  */
 export const CONV_LIMITS = { maxGroups: 65535 };
 
-/** lib/gemm.wgsl's default BK: the k-depth of a staged slice. */
-const BK = 16;
 /** The weight gradient splits its long K until about this many workgroups run... */
 const TARGET_GROUPS = 128;
 /** ...but never into chunks shorter than this. */
 const MIN_CHUNK = 256;
-
-interface Tile { TX: number; TY: number; BM: number; BN: number }
-
-/** Threads along one side of a tile (4 outputs each): a power of two in [1, 16], no more than `n` needs. */
-function side(n: number): number {
-  return Math.min(16, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(n / 4)))));
-}
-
-/**
- * The workgroup tile of an M x N product: BM = 4 TY rows, BN = 4 TX columns, each side
- * shrunk to fit, so the 1 to 16 channels of a small layer do not leave 60 of 64 rows idle.
- */
-function tileFor(M: number, N: number): Tile {
-  const TY = side(M);
-  const TX = side(N);
-  return { TX, TY, BM: TY * 4, BN: TX * 4 };
-}
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -75,11 +57,11 @@ export function convForward(x: Tensor, w: Tensor, g: ConvGeometry, bias: Tensor 
   const y = empty([g.N, g.O, g.OH, g.OW], b);
   if (isGpu(b)) {
     const perImage = g.OH * g.OW;
-    const t = tileFor(g.O, g.N * perImage);
+    const t = gemmTile(g.O, g.N * perImage);
     overBatch('conv2d', g.N, perImage, t.BN, (n0, batch) => b.dispatch(forwardK, {
       bindings: { x: gs(x), w: gs(w), bias: bias && gs(bias), y: gs(y) },
       params: geomParams(g, { n0, batch, alpha }),
-      constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act], TX: t.TX, TY: t.TY },
+      constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act], TX: t.TX, TY: t.TY, WIDE: t.WIDE },
       workgroups: [Math.ceil((batch * perImage) / t.BN), Math.ceil(g.O / t.BM)],
     }));
   } else if (isWasm(b)) {
@@ -100,12 +82,12 @@ export function convInputGrad(gy: Tensor, w: Tensor, g: ConvGeometry, bias: Tens
   const dx = empty([g.N, g.C, g.H, g.W], b);
   if (isGpu(b)) {
     const perImage = Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
-    const t = tileFor(g.C, g.N * perImage);
+    const t = gemmTile(g.C, g.N * perImage);
     const steps = { steph: g.sh / gcd(g.sh, g.dh), stepw: g.sw / gcd(g.sw, g.dw) };
     overBatch('conv2d input gradient', g.N, perImage, t.BN, (n0, batch) => b.dispatch(inputGradK, {
       bindings: { gy: gs(gy), w: gs(w), bias: bias && gs(bias), dx: gs(dx) },
       params: geomParams(g, { n0, batch, alpha, ...steps }),
-      constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act], TX: t.TX, TY: t.TY },
+      constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act], TX: t.TX, TY: t.TY, WIDE: t.WIDE },
       workgroups: [Math.ceil((batch * perImage) / t.BN), Math.ceil(g.C / t.BM), g.sh * g.sw],
     }));
   } else if (isWasm(b)) {
@@ -132,7 +114,7 @@ export function convWeightGrad(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   }
   const K = g.N * g.OH * g.OW;
   const cols = g.C * g.KH * g.KW;
-  const t = tileFor(g.O, cols);
+  const t = gemmTile(g.O, cols);
   const tiles = Math.ceil(g.O / t.BM) * Math.ceil(cols / t.BN);
   const want = Math.max(1, Math.min(Math.ceil(TARGET_GROUPS / tiles), Math.floor(K / MIN_CHUNK), CONV_LIMITS.maxGroups));
   const kChunk = Math.ceil(K / want / BK) * BK;
@@ -141,7 +123,7 @@ export function convWeightGrad(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   b.dispatch(weightGradK, {
     bindings: { x: gs(x), gy: gs(gy), part: gs(part) },
     params: geomParams(g, { kChunk }),
-    constants: { TRANS_B: true, TX: t.TX, TY: t.TY },
+    constants: { TRANS_B: true, TX: t.TX, TY: t.TY, WIDE: t.WIDE },
     workgroups: [Math.ceil(cols / t.BN), Math.ceil(g.O / t.BM), splits],
   });
   if (splits === 1) {

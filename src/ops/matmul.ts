@@ -8,6 +8,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { kernel, opCodes } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
+import { gemmTile, squareTile } from './gemm-tile.js';
 import { sum } from './reduce.js';
 import { unaryGrad } from './unary.js';
 import { arr, backendOf, empty, gs, isGpu, isWasm, ws } from './util.js';
@@ -25,8 +26,8 @@ export interface MatmulOptions {
   activation?: Activation;
   /** Slope of leakyRelu for x < 0, in [0, 1). */
   alpha?: number;
-  /** Workgroup tile (BM = BN); chosen from the output size when omitted. */
-  tile?: 32 | 64;
+  /** WebGPU workgroup tile (BM = BN); chosen from the output size when omitted. */
+  tile?: 32 | 64 | 128;
 }
 
 const matmulK = kernel({ shader: 'matmul' });
@@ -101,7 +102,7 @@ interface GpuMatmulOptions {
   bias: Tensor | null;
   act: Activation;
   alpha: number;
-  tile?: 32 | 64;
+  tile?: 32 | 64 | 128;
   grad?: GradOperand;
 }
 
@@ -109,16 +110,16 @@ interface GpuMatmulOptions {
 function gpuMatmul(a: Tensor, b: Tensor, out: Tensor, [M, N, K]: [number, number, number], o: GpuMatmulOptions): void {
   const bk = out.backend;
   if (!isGpu(bk)) throw new Error('gpuMatmul: not a WebGPU tensor');
-  const tile = o.tile ?? (Math.ceil(M / 64) * Math.ceil(N / 64) >= 16 ? 64 : 32);
+  const t = o.tile ? squareTile(o.tile) : gemmTile(M, N);
   const g = o.grad;
   bk.dispatch(matmulK, {
     bindings: { a: gs(a), b: gs(b), bias: o.bias && gs(o.bias), c: gs(out), y: g && g.act !== 'none' ? gs(g.y) : null, sums: g?.sums ? gs(g.sums) : null },
     params: { M, N, K, alpha: o.alpha },
     constants: {
-      TRANS_A: o.transA, TRANS_B: o.transB, HAS_BIAS: o.bias !== null, ACT: ACT_CODE[o.act], TX: tile / 4, TY: tile / 4,
+      TRANS_A: o.transA, TRANS_B: o.transB, HAS_BIAS: o.bias !== null, ACT: ACT_CODE[o.act], TX: t.TX, TY: t.TY, WIDE: t.WIDE,
       GRAD_ACT: g ? ACT_CODE[g.act] : 0, GRAD_B: g?.of === 'b', SUM_A: g?.of === 'a' && g.sums !== null, SUM_B: g?.of === 'b' && g.sums !== null,
     },
-    workgroups: [Math.ceil(N / tile), Math.ceil(M / tile)],
+    workgroups: [Math.ceil(N / t.BN), Math.ceil(M / t.BM)],
   });
 }
 

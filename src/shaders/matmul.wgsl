@@ -59,15 +59,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
         @builtin(local_invocation_index) li: u32) {
   let s = gemm(vec3u(params.M, params.N, params.K), wg.xy, lid.xy, li);
   if (SUM_A && wg.x == 0u && lid.x == 0u) {
-    for (var i = 0u; i < 4u; i++) {
-      let row = wg.y * BM + lid.y * 4u + i;
-      if (row < params.M) { sums[row] = s[i]; }
+    for (var i = 0u; i < RM; i++) {
+      let row = wg.y * BM + lid.y * RM + i;
+      if (row < params.M) { sums[row] = s[i / 4u][i % 4u]; }
     }
   }
   if (SUM_B && wg.y == 0u && lid.y == 0u) {
-    for (var j = 0u; j < 4u; j++) {
-      let col = wg.x * BN + lid.x * 4u + j;
-      if (col < params.N) { sums[col] = s[j]; }
+    for (var j = 0u; j < RN; j++) {
+      let col = wg.x * BN + lid.x * RN + j;
+      if (col < params.N) { sums[col] = s[j / 4u][j % 4u]; }
     }
   }
 }

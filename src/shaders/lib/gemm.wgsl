@@ -7,41 +7,62 @@
 // and runs `gemm(vec3u(M, N, K), wg.xy, lid.xy, li)` from an entry point declared
 // `@compute @workgroup_size(TX, TY, 1u)`, dispatched on ceil(N / BN) x ceil(M / BM) groups.
 // Each workgroup computes a BM x BN tile of C, staging BK-deep slices of A and B in
-// workgroup memory; each thread owns a 4x4 block of the tile.
+// workgroup memory; each thread owns an RM x RN block of the tile (16 x 8, or 4 x 32 with
+// WIDE) as 32 vec4 accumulators, updated by a written-out rank-1 step. On a CPU adapter
+// (SwiftShader), where every workgroup-memory read is a per-lane gather and loops are never
+// unrolled, 24 reads per 128 multiply-adds ran 2-2.5x as fast as a 4x4 block's 8 per 16
+// (docs/DESIGN.md). Each output still adds its products one by one in k order.
 //
 // With SUM_A, gemm also returns the sums over k of op(A)'s rows, in k order, for the
-// thread's 4 rows (lid.y * 4 + i), on the threads with lid.x = 0 of the workgroups with
-// tile.x = 0, which between them see every row once; SUM_B likewise for op(B)'s columns
-// (lid.x * 4 + j) on lid.y = 0 of tile.y = 0. Elsewhere, and without them, it returns 0.
+// thread's RM rows (row lid.y * RM + 4q + i in sums[q][i]), on the threads with lid.x = 0
+// of the workgroups with tile.x = 0, which between them see every row once; SUM_B likewise
+// for op(B)'s RN columns (lid.x * RN + 4q + j) on lid.y = 0 of tile.y = 0. Elsewhere, and
+// without them, it returns zeros.
 
 // The order the staging loads walk A and B in, so that consecutive threads read
 // consecutive addresses: TRANS_A when readA is contiguous along rows (A stored [K, M]),
 // TRANS_B when readB is contiguous along k (B stored [N, K]). Results never depend on them.
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-// A workgroup of TX x TY threads computes a BM x BN tile (4x4 outputs per thread).
-override TX: u32 = 16u;
-override TY: u32 = 16u;
+// Rows and columns of C per thread, 16 x 8, or 4 x 32 with WIDE (for products of at most
+// 8 rows, a channel or a few, which 16-row blocks would mostly fill with zeros). The
+// written-out steps below are for exactly these two.
+override WIDE: bool = false;
+override RM: u32 = select(16u, 4u, WIDE);
+override RN: u32 = select(8u, 32u, WIDE);
+// A workgroup of TX x TY threads computes a BM x BN tile.
+override TX: u32 = 8u;
+override TY: u32 = 4u;
 override BK: u32 = 16u;
-override BM: u32 = TY * 4u;
-override BN: u32 = TX * 4u;
+override BM: u32 = TY * RM;
+override BN: u32 = TX * RN;
 override SUM_A: bool = false;
 override SUM_B: bool = false;
 
-// Tiles are stored k-major so the inner loop reads 4 consecutive rows/columns as a vec4.
+// Tiles are stored k-major so the inner loop reads a thread's consecutive rows/columns.
 var<workgroup> As: array<f32, BM * BK>;
 var<workgroup> Bs: array<f32, BK * BN>;
 
+// Four consecutive floats of a staged tile.
+fn tileA4(i: u32) -> vec4f {
+  return vec4f(As[i], As[i + 1u], As[i + 2u], As[i + 3u]);
+}
+
+fn tileB4(i: u32) -> vec4f {
+  return vec4f(Bs[i], Bs[i + 1u], Bs[i + 2u], Bs[i + 3u]);
+}
+
 // dims = (M, N, K); tile = the workgroup id (x: column tile, y: row tile); lid and li =
 // the thread's local id and local index.
-fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) -> vec4f {
+fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) -> array<vec4f, 8> {
   let threads = TX * TY;
   let row0 = tile.y * BM;
   let col0 = tile.x * BN;
-  var acc: array<vec4f, 4>;
+  // acc[(RN / 4) r + h] = row r, columns 4h .. 4h + 3 of the thread's block.
+  var acc: array<vec4f, 32>;
   let sumA = SUM_A && tile.x == 0u && lid.x == 0u;
   let sumB = SUM_B && tile.y == 0u && lid.y == 0u;
-  var sums = vec4f(0.0);
+  var sums: array<vec4f, 8>;
   for (var k0 = 0u; k0 < dims.z; k0 += BK) {
     for (var i = li; i < BM * BK; i += threads) {
       var m: u32; var k: u32;
@@ -55,26 +76,55 @@ fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) -> vec4f {
     }
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {
-      let ar = k * BM + lid.y * 4u;
-      let br = k * BN + lid.x * 4u;
-      let av = vec4f(As[ar], As[ar + 1u], As[ar + 2u], As[ar + 3u]);
-      let bv = vec4f(Bs[br], Bs[br + 1u], Bs[br + 2u], Bs[br + 3u]);
-      acc[0] += av.x * bv;
-      acc[1] += av.y * bv;
-      acc[2] += av.z * bv;
-      acc[3] += av.w * bv;
-      if (sumA) { sums += av; }
-      if (sumB) { sums += bv; }
+      let ar = k * BM + lid.y * RM;
+      let br = k * BN + lid.x * RN;
+      // Written out: a loop over the rows would index acc dynamically, which SwiftShader
+      // turns into gathers (2.6x slower measured).
+      if (WIDE) {
+        let a = tileA4(ar);
+        let b0 = tileB4(br); let b1 = tileB4(br + 4u); let b2 = tileB4(br + 8u); let b3 = tileB4(br + 12u);
+        let b4 = tileB4(br + 16u); let b5 = tileB4(br + 20u); let b6 = tileB4(br + 24u); let b7 = tileB4(br + 28u);
+        acc[0] += a.x * b0; acc[1] += a.x * b1; acc[2] += a.x * b2; acc[3] += a.x * b3;
+        acc[4] += a.x * b4; acc[5] += a.x * b5; acc[6] += a.x * b6; acc[7] += a.x * b7;
+        acc[8] += a.y * b0; acc[9] += a.y * b1; acc[10] += a.y * b2; acc[11] += a.y * b3;
+        acc[12] += a.y * b4; acc[13] += a.y * b5; acc[14] += a.y * b6; acc[15] += a.y * b7;
+        acc[16] += a.z * b0; acc[17] += a.z * b1; acc[18] += a.z * b2; acc[19] += a.z * b3;
+        acc[20] += a.z * b4; acc[21] += a.z * b5; acc[22] += a.z * b6; acc[23] += a.z * b7;
+        acc[24] += a.w * b0; acc[25] += a.w * b1; acc[26] += a.w * b2; acc[27] += a.w * b3;
+        acc[28] += a.w * b4; acc[29] += a.w * b5; acc[30] += a.w * b6; acc[31] += a.w * b7;
+        if (sumA) { sums[0] += a; }
+        if (sumB) {
+          sums[0] += b0; sums[1] += b1; sums[2] += b2; sums[3] += b3;
+          sums[4] += b4; sums[5] += b5; sums[6] += b6; sums[7] += b7;
+        }
+      } else {
+        let b0 = tileB4(br);
+        let b1 = tileB4(br + 4u);
+        let a0 = tileA4(ar);
+        acc[0] += a0.x * b0; acc[1] += a0.x * b1; acc[2] += a0.y * b0; acc[3] += a0.y * b1;
+        acc[4] += a0.z * b0; acc[5] += a0.z * b1; acc[6] += a0.w * b0; acc[7] += a0.w * b1;
+        let a1 = tileA4(ar + 4u);
+        acc[8] += a1.x * b0; acc[9] += a1.x * b1; acc[10] += a1.y * b0; acc[11] += a1.y * b1;
+        acc[12] += a1.z * b0; acc[13] += a1.z * b1; acc[14] += a1.w * b0; acc[15] += a1.w * b1;
+        let a2 = tileA4(ar + 8u);
+        acc[16] += a2.x * b0; acc[17] += a2.x * b1; acc[18] += a2.y * b0; acc[19] += a2.y * b1;
+        acc[20] += a2.z * b0; acc[21] += a2.z * b1; acc[22] += a2.w * b0; acc[23] += a2.w * b1;
+        let a3 = tileA4(ar + 12u);
+        acc[24] += a3.x * b0; acc[25] += a3.x * b1; acc[26] += a3.y * b0; acc[27] += a3.y * b1;
+        acc[28] += a3.z * b0; acc[29] += a3.z * b1; acc[30] += a3.w * b0; acc[31] += a3.w * b1;
+        if (sumA) { sums[0] += a0; sums[1] += a1; sums[2] += a2; sums[3] += a3; }
+        if (sumB) { sums[0] += b0; sums[1] += b1; }
+      }
     }
     workgroupBarrier();
   }
-  for (var i = 0u; i < 4u; i++) {
-    let row = row0 + lid.y * 4u + i;
+  for (var i = 0u; i < RM; i++) {
+    let row = row0 + lid.y * RM + i;
     if (row >= dims.x) { break; }
-    for (var j = 0u; j < 4u; j++) {
-      let col = col0 + lid.x * 4u + j;
+    for (var j = 0u; j < RN; j++) {
+      let col = col0 + lid.x * RN + j;
       if (col >= dims.y) { break; }
-      writeC(row, col, acc[i][j]);
+      writeC(row, col, acc[(RN / 4u) * i + j / 4u][j % 4u]);
     }
   }
   return sums;
