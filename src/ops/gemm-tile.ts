@@ -30,9 +30,11 @@ function side(n: number, per: number, max: number): number {
 
 /**
  * The tile of an M x N product: at most 64 x 64, each side shrunk to fit; 128 x 128 once
- * the output holds at least 32 such tiles (1024^3 measured 2.3 against 2.0 GFLOP/s at
- * 64 x 64 on SwiftShader). Products of at most 8 rows (a layer of 1 to 8 channels) and
- * enough columns take 4 x 32 blocks, so their tiles are not mostly rows of zeros.
+ * both sides reach 128 and the output holds at least 32 such tiles (1024^3 measured 2.3
+ * against 2.0 GFLOP/s at 64 x 64 on SwiftShader; D's 16-channel conv at batch 64, whose
+ * 16 rows a 128-row tile pads 8x, ran 3x slower with it). Products of at most 8 rows (a
+ * layer of 1 to 8 channels) and enough columns take 4 x 32 blocks, so their tiles are not
+ * mostly rows of zeros.
  */
 export function gemmTile(M: number, N: number): Tile {
   if (M <= 8) {
@@ -41,6 +43,6 @@ export function gemmTile(M: number, N: number): Tile {
     // weight gradient, 8 x 25: 11.5 → 20 ms); such products keep the 16 x 8 blocks.
     if (wide.TX * wide.TY >= 4) return wide;
   }
-  if (Math.ceil(M / 128) * Math.ceil(N / 128) >= 32) return squareTile(128);
+  if (M >= 128 && N >= 128 && Math.ceil(M / 128) * Math.ceil(N / 128) >= 32) return squareTile(128);
   return tileOf(side(N, BLOCK.RN, 8), side(M, BLOCK.RM, 4));
 }
