@@ -61,13 +61,14 @@ describe.each(BACKENDS)('errors on %s', (bk) => {
       });
     });
 
-    it('matmul: a bias of the wrong size, an unknown activation, a bad leakyRelu alpha', async () => {
+    it('matmul: a bias of the wrong size, an unknown activation, a bad leakyRelu alpha or tile', async () => {
       await run(bk, () => {
         const [a, b] = [zeros([3, 4]), zeros([4, 5])];
         expectThrows(bk, () => matmul(a, b, { bias: zeros([4]) }), ShapeError, 'bias', '[5]', '[4]');
         expectThrows(bk, () => matmul(a, b, { bias: zeros([1, 5]) }), ShapeError, 'bias', '[5]', '[1,5]');
         expectThrows(bk, () => matmul(a, b, { activation: 'gelu' as never }), ValueError, 'gelu');
         expectThrows(bk, () => matmul(a, b, { activation: 'leakyRelu', alpha: -0.5 }), ValueError, 'alpha', '-0.5');
+        expectThrows(bk, () => matmul(a, b, { tile: 48 as 64 }), ValueError, 'tile', '32, 64 or 128', '48');
       });
     });
 

@@ -60,6 +60,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const [M, K, N] = matmulShape(a, b, transA, transB);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== N)) throw new ShapeError(`matmul: bias must have shape [${N}], got ${fmtShape(bias.shape)}`);
   checkActivation('matmul', activation, alpha);
+  if (opts.tile !== undefined && ![32, 64, 128].includes(opts.tile)) throw new ValueError(`matmul: tile must be 32, 64 or 128, got ${opts.tile}`);
   const out = empty([M, N], bk);
   if (isGpu(bk)) {
     gpuMatmul(a, b, out, [M, N, K], { transA, transB, bias, act: activation, alpha, tile: opts.tile });
