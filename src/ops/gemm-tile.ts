@@ -18,8 +18,12 @@ function tileOf(TX: number, TY: number, WIDE = false): Tile {
   return { TX, TY, BM: TY * RM, BN: TX * RN, WIDE };
 }
 
-/** The square tile BM = BN = `size` (32, 64 or 128) of 16 x 8 blocks. */
-export function squareTile(size: 32 | 64 | 128): Tile {
+/** The sizes `matmul`'s `tile` option may force. */
+export const SQUARE_TILES = [32, 64, 128] as const;
+export type SquareTileSize = (typeof SQUARE_TILES)[number];
+
+/** The square tile BM = BN = `size` of 16 x 8 blocks. */
+export function squareTile(size: SquareTileSize): Tile {
   return tileOf(size / BLOCK.RN, size / BLOCK.RM);
 }
 

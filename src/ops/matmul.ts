@@ -8,7 +8,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { kernel, opCodes } from '../gpu/kernel.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
-import { gemmTile, squareTile } from './gemm-tile.js';
+import { SQUARE_TILES, gemmTile, squareTile, type SquareTileSize } from './gemm-tile.js';
 import { sum } from './reduce.js';
 import { unaryGrad } from './unary.js';
 import { arr, backendOf, empty, gs, isGpu, isWasm, ws } from './util.js';
@@ -27,7 +27,7 @@ export interface MatmulOptions {
   /** Slope of leakyRelu for x < 0, in [0, 1). */
   alpha?: number;
   /** WebGPU workgroup tile (BM = BN); chosen from the output size when omitted. */
-  tile?: 32 | 64 | 128;
+  tile?: SquareTileSize;
 }
 
 const matmulK = kernel({ shader: 'matmul' });
@@ -60,7 +60,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const [M, K, N] = matmulShape(a, b, transA, transB);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== N)) throw new ShapeError(`matmul: bias must have shape [${N}], got ${fmtShape(bias.shape)}`);
   checkActivation('matmul', activation, alpha);
-  if (opts.tile !== undefined && ![32, 64, 128].includes(opts.tile)) throw new ValueError(`matmul: tile must be 32, 64 or 128, got ${opts.tile}`);
+  if (opts.tile !== undefined && !SQUARE_TILES.includes(opts.tile)) throw new ValueError(`matmul: tile must be ${SQUARE_TILES.slice(0, -1).join(', ')} or ${SQUARE_TILES.at(-1)}, got ${opts.tile}`);
   const out = empty([M, N], bk);
   if (isGpu(bk)) {
     gpuMatmul(a, b, out, [M, N, K], { transA, transB, bias, act: activation, alpha, tile: opts.tile });
@@ -103,7 +103,7 @@ interface GpuMatmulOptions {
   bias: Tensor | null;
   act: Activation;
   alpha: number;
-  tile?: 32 | 64 | 128;
+  tile?: SquareTileSize;
   grad?: GradOperand;
 }
 
