@@ -57,17 +57,17 @@ fn writeC(row: u32, col: u32, v: f32) {
 @compute @workgroup_size(TX, TY, 1u)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) li: u32) {
-  let s = gemm(vec3u(params.M, params.N, params.K), wg.xy, lid.xy, li);
-  if (SUM_A && wg.x == 0u && lid.x == 0u) {
-    for (var i = 0u; i < RM; i++) {
-      let row = wg.y * BM + lid.y * RM + i;
-      if (row < params.M) { sums[row] = s[i / 4u][i % 4u]; }
+  gemm(vec3u(params.M, params.N, params.K), wg.xy, lid.xy, li);
+  if (SUM_A && wg.x == 0u) {
+    for (var r = li; r < BM; r += TX * TY) {
+      let row = wg.y * BM + r;
+      if (row < params.M) { sums[row] = tileSums[r / (TX * TY)]; }
     }
   }
-  if (SUM_B && wg.y == 0u && lid.y == 0u) {
-    for (var j = 0u; j < RN; j++) {
-      let col = wg.x * BN + lid.x * RN + j;
-      if (col < params.N) { sums[col] = s[j / 4u][j % 4u]; }
+  if (SUM_B && wg.y == 0u) {
+    for (var r = li; r < BN; r += TX * TY) {
+      let col = wg.x * BN + r;
+      if (col < params.N) { sums[col] = tileSums[r / (TX * TY)]; }
     }
   }
 }

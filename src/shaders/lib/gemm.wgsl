@@ -13,11 +13,11 @@
 // unrolled, 24 reads per 128 multiply-adds ran 2-2.5x as fast as a 4x4 block's 8 per 16
 // (docs/DESIGN.md). Each output still adds its products one by one in k order.
 //
-// With SUM_A, gemm also returns the sums over k of op(A)'s rows, in k order, for the
-// thread's RM rows (row lid.y * RM + 4q + i in sums[q][i]), on the threads with lid.x = 0
-// of the workgroups with tile.x = 0, which between them see every row once; SUM_B likewise
-// for op(B)'s RN columns (lid.x * RN + 4q + j) on lid.y = 0 of tile.y = 0. Elsewhere, and
-// without them, it returns zeros.
+// With SUM_A, the workgroups with tile.x = 0, which between them see every row once, also
+// sum op(A)'s rows over k, in k order, from the staged slices: thread li the tile's rows li,
+// li + TX * TY, ... into tileSums[0], tileSums[1], ...; SUM_B likewise op(B)'s columns on
+// tile.y = 0. Summed in the rank-1 step instead, by the threads that hold a row, they cost
+// 50% more time (measured on SwiftShader; a branch there costs its lanes whether taken or not).
 
 // The order the staging loads walk A and B in, so that consecutive threads read
 // consecutive addresses: TRANS_A when readA is contiguous along rows (A stored [K, M]),
@@ -42,6 +42,8 @@ override SUM_B: bool = false;
 // Tiles are stored k-major so the inner loop reads a thread's consecutive rows/columns.
 var<workgroup> As: array<f32, BM * BK>;
 var<workgroup> Bs: array<f32, BK * BN>;
+// The thread's row (column) sums; at most 32: BM / (TX * TY) = RM / TX, BN / (TX * TY) = RN / TY.
+var<private> tileSums: array<f32, 32>;
 
 // Four consecutive floats of a staged tile.
 fn tileA4(i: u32) -> vec4f {
@@ -54,15 +56,14 @@ fn tileB4(i: u32) -> vec4f {
 
 // dims = (M, N, K); tile = the workgroup id (x: column tile, y: row tile); lid and li =
 // the thread's local id and local index.
-fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) -> array<vec4f, 8> {
+fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) {
   let threads = TX * TY;
   let row0 = tile.y * BM;
   let col0 = tile.x * BN;
   // acc[(RN / 4) r + h] = row r, columns 4h .. 4h + 3 of the thread's block.
   var acc: array<vec4f, 32>;
-  let sumA = SUM_A && tile.x == 0u && lid.x == 0u;
-  let sumB = SUM_B && tile.y == 0u && lid.y == 0u;
-  var sums: array<vec4f, 8>;
+  let sumA = SUM_A && tile.x == 0u;
+  let sumB = SUM_B && tile.y == 0u;
   for (var k0 = 0u; k0 < dims.z; k0 += BK) {
     for (var i = li; i < BM * BK; i += threads) {
       var m: u32; var k: u32;
@@ -92,11 +93,6 @@ fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) -> array<vec4f, 8> {
         acc[20] += a.z * b4; acc[21] += a.z * b5; acc[22] += a.z * b6; acc[23] += a.z * b7;
         acc[24] += a.w * b0; acc[25] += a.w * b1; acc[26] += a.w * b2; acc[27] += a.w * b3;
         acc[28] += a.w * b4; acc[29] += a.w * b5; acc[30] += a.w * b6; acc[31] += a.w * b7;
-        if (sumA) { sums[0] += a; }
-        if (sumB) {
-          sums[0] += b0; sums[1] += b1; sums[2] += b2; sums[3] += b3;
-          sums[4] += b4; sums[5] += b5; sums[6] += b6; sums[7] += b7;
-        }
       } else {
         let b0 = tileB4(br);
         let b1 = tileB4(br + 4u);
@@ -112,10 +108,10 @@ fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) -> array<vec4f, 8> {
         let a3 = tileA4(ar + 12u);
         acc[24] += a3.x * b0; acc[25] += a3.x * b1; acc[26] += a3.y * b0; acc[27] += a3.y * b1;
         acc[28] += a3.z * b0; acc[29] += a3.z * b1; acc[30] += a3.w * b0; acc[31] += a3.w * b1;
-        if (sumA) { sums[0] += a0; sums[1] += a1; sums[2] += a2; sums[3] += a3; }
-        if (sumB) { sums[0] += b0; sums[1] += b1; }
       }
     }
+    if (sumA) { sumSlice(li, BM); }
+    if (sumB) { sumSlice(li, BN); }
     workgroupBarrier();
   }
   for (var i = 0u; i < RM; i++) {
@@ -127,5 +123,16 @@ fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) -> array<vec4f, 8> {
       writeC(row, col, acc[(RN / 4u) * i + j / 4u][j % 4u]);
     }
   }
-  return sums;
+}
+
+// Adds the staged slice's k-run of rows (SUM_A, span BM) or columns (span BN) li, li +
+// TX * TY, ... to tileSums, in k order.
+fn sumSlice(li: u32, span: u32) {
+  for (var r = li; r < span; r += TX * TY) {
+    var s = tileSums[r / (TX * TY)];
+    for (var k = 0u; k < BK; k++) {
+      if (SUM_A) { s += As[k * BM + r]; } else { s += Bs[k * BN + r]; }
+    }
+    tileSums[r / (TX * TY)] = s;
+  }
 }
