@@ -1,6 +1,7 @@
 /**
  * sum and mean against naive float64 loops: all axes, single, negative and non-adjacent
- * axes, keepDims, size-1 dims, and a long reduction that spans many workgroup strides.
+ * axes, keepDims, size-1 dims, and long reductions that span many workgroup strides at
+ * each of the tree's workgroup sizes.
  */
 import { describe, expect, it } from 'vitest';
 import { mean, sum, tensor } from '../src/index.js';
@@ -72,6 +73,10 @@ const CASES: Case[] = [
   { shape: [3, 5000], axes: [1], keepDims: false },
   { shape: [3, 5000], keepDims: false },
   { shape: [5000, 3], axes: [0], keepDims: true },
+  // Long enough for each workgroup size of the tree (src/ops/tree-size.ts): 16, 64, 256.
+  { shape: [3, 9001], axes: [1], keepDims: false },
+  { shape: [2, 33333], axes: [-1], keepDims: true },
+  { shape: [131101], keepDims: false },
 ];
 
 describe.each(BACKENDS)('reductions on %s', (bk) => {

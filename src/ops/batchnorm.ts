@@ -7,16 +7,18 @@
 import * as cpu from '../cpu/batchnorm.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { kernel, type Kernel } from '../gpu/kernel.js';
+import { treeKernels } from './tree-size.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
 import { arr, backendOf, empty, gs, isGpu, isWasm, ws } from './util.js';
 import type { WasmBackend } from '../wasm/backend.js';
 
-const statsK = kernel({ shader: 'batchnorm', entry: 'stats' });
+// One workgroup per channel, sized to the channel's M elements (src/ops/tree-size.ts).
+const statsK = treeKernels({ shader: 'batchnorm', entry: 'stats' });
 const runningK = kernel({ shader: 'batchnorm', entry: 'running' });
 const frozenK = kernel({ shader: 'batchnorm', entry: 'frozen' });
 const applyK = kernel({ shader: 'batchnorm', entry: 'apply' });
-const sumsK = kernel({ shader: 'batchnorm_grad', entry: 'gradSums' });
+const sumsK = treeKernels({ shader: 'batchnorm_grad', entry: 'gradSums' });
 const gradInputK = kernel({ shader: 'batchnorm_grad', entry: 'gradInput' });
 
 export interface BatchNormOptions {
@@ -111,7 +113,7 @@ export function batchNorm2d(x: Tensor, gamma: Tensor | null, beta: Tensor | null
   const b = x.backend;
   const stat = empty([3, geom.c], b);
   if (training) {
-    launch(statsK, { geom, bind: { x, out: stat }, threads: 'perChannel', params: { eps } },
+    launch(statsK(geom.m), { geom, bind: { x, out: stat }, threads: 'perChannel', params: { eps } },
       () => cpu.stats(arr(x), arr(stat), geom, eps),
       (w) => w.k.bnStats(geom.c, geom.hw, geom.m, ptr(x), ptr(stat), eps));
     if (runningMean && runningVar) {
@@ -149,7 +151,7 @@ function batchNormGrad(x: Tensor, g: Tensor, gamma: Tensor | null, beta: Tensor 
   // Training's dx reads both sums too; eval's needs them only for gamma's and beta's gradients.
   const sums = needGamma || needBeta || (training && x.requiresGrad) ? empty([2, geom.c], b) : null;
   if (sums) {
-    launch(sumsK, { geom, bind: { x, g, stat, out: sums }, threads: 'perChannel' },
+    launch(sumsK(geom.m), { geom, bind: { x, g, stat, out: sums }, threads: 'perChannel' },
       () => cpu.gradSums(arr(x), arr(g), arr(stat), arr(sums), geom),
       (w) => w.k.bnGradSums(geom.c, geom.hw, geom.m, ptr(x), ptr(g), ptr(stat), ptr(sums)));
   }

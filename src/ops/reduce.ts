@@ -2,6 +2,7 @@
 import * as cpu from '../cpu/reduce.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
+import { treeKernels } from './tree-size.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
 import { expand } from './broadcast.js';
@@ -9,7 +10,7 @@ import { unary } from './unary.js';
 import { arr, backendOf, empty, gs, isGpu, isWasm, pad8, sameShape, strides, ws, type Shape } from './util.js';
 import * as wasm from '../wasm/ops.js';
 
-const treeK = kernel({ shader: 'reduce' });
+const treeK = treeKernels({ shader: 'reduce' });
 const wideK = kernel({ shader: 'reduce', entry: 'wide' });
 
 /** Outputs from which one thread per output beats one workgroup per output. */
@@ -66,14 +67,15 @@ function reduceRaw(op: string, x: Tensor, axes: Set<number>, mean: boolean): Ten
   const out = empty(x.shape.map((d, i) => (axes.has(i) ? 1 : d)), b);
   if (isGpu(b)) {
     const wide = p.outSize >= WIDE_REDUCE_OUTPUTS || p.redSize <= WIDE_REDUCE_MAX_LOOP;
-    b.dispatch(wide ? wideK : treeK, {
+    const k = wide ? wideK : treeK(p.redSize);
+    b.dispatch(k, {
       bindings: { x: gs(x), out: gs(out) },
       params: {
         outSize: p.outSize, redSize: p.redSize, krank: p.kshape.length, rrank: p.rshape.length, scale,
         kshape: pad8(p.kshape), kstride: pad8(p.kstride), rshape: pad8(p.rshape), rstride: pad8(p.rstride),
       },
       // `main` gives each output a workgroup of WG threads; `wide` each output a thread.
-      threads: wide ? p.outSize : p.outSize * treeK.workgroupSize!,
+      threads: wide ? p.outSize : p.outSize * k.workgroupSize!,
     });
   } else if (isWasm(b)) {
     wasm.reduce(b, ws(x), ws(out), p, scale);
