@@ -19,6 +19,9 @@ export const noGpuReason: string | null = await (async () => {
     return (e as Error).message;
   }
 })();
+// CI, whose machines have WebGPU (SwiftShader), sets this: there a failing init() is a
+// failure of every WebGPU test, not a reason to skip them.
+if (noGpuReason && process.env.SHADERGRAD_REQUIRE_WEBGPU) throw new Error(`WebGPU is required here (SHADERGRAD_REQUIRE_WEBGPU) but init() failed: ${noGpuReason}`);
 if (noGpuReason) console.warn(`WebGPU tests skipped: ${noGpuReason}`);
 
 export function skipReason(b: BackendName): string | false {

@@ -1,7 +1,7 @@
 /**
  * The WGSL side of the kernels: op-code switches against their TypeScript tables, NaN for
  * a code no row has, the #include expansion of scripts/embed-shaders.mjs (include-once,
- * missing files, cycles, the line map behind compile-error locations), the shared GEMM
+ * missing files, cycles, subgroups twins, the line map behind compile-error locations), the shared GEMM
  * loop as an include of its own, and 1-D dispatch by thread count.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GpuStorage } from '../src/backend.js';
 import { ACTIVATIONS } from '../src/cpu/activations.js';
-import { kernel, sourceLine } from '../src/gpu/kernel.js';
+import { kernel, sourceLine, subgroupsSource } from '../src/gpu/kernel.js';
 import { gpu, tensor, type Tensor } from '../src/index.js';
 import { BINARY } from '../src/ops/broadcast.js';
 import { UNARY } from '../src/ops/unary.js';
 import { empty } from '../src/ops/util.js';
-import { WGSL, WGSL_LINES, type ShaderName } from '../src/shaders/wgsl.gen.js';
+import { WGSL, WGSL_LINES, WGSL_SUBGROUPS_SWAPS, type ShaderName } from '../src/shaders/wgsl.gen.js';
 import { run, skipReason } from './helpers.js';
 
 const SHADERS = join(import.meta.dirname, '..', 'src', 'shaders');
@@ -116,11 +116,48 @@ describe('#include expansion', () => {
     expect(r.stderr).toMatch(/k\.wgsl:1: expected #include "lib\/name\.wgsl"/);
   });
 
+  it('builds a subgroups twin of each kernel that includes a file with one, and only of those', () => {
+    const r = embed({
+      'k.wgsl': '#include "lib/b.wgsl"\nfn main() {}\n',
+      'plain.wgsl': 'fn main() {}\n',
+      'lib/a.wgsl': 'fn a() {}\n',
+      'lib/a.subgroups.wgsl': 'fn a() { quad(); }\n',
+      'lib/b.wgsl': '#include "lib/a.wgsl"\nfn b() {}\n',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.out).toContain('"k": "fn a() {}\\nfn b() {}\\nfn main() {}\\n"');
+    const twins = r.out.slice(r.out.indexOf('WGSL_SUBGROUPS'));
+    expect(twins).toContain('"k": [["fn a() {}\\n","fn a() { quad(); }\\n"]]');
+    expect(twins).toContain('"k": [[2,"lib/a.subgroups.wgsl",1],[3,"lib/b.wgsl",2],[4,"k.wgsl",2]]');
+    expect(twins).not.toContain('"plain"');
+  });
+
   it.each(Object.keys(WGSL) as ShaderName[])('maps every line of %s back to its source file and line', (name) => {
     const lines = WGSL[name].split('\n').slice(0, -1);
     lines.forEach((text, i) => {
       const at = sourceLine(name, i + 1);
       expect(read(at.file).split('\n')[at.line - 1], `${name}:${i + 1} -> ${at.file}:${at.line}`).toBe(text);
+    });
+  });
+
+  it('refuses a twin of a file that includes another', () => {
+    const r = embed({
+      'k.wgsl': '#include "lib/b.wgsl"\nfn main() {}\n',
+      'lib/a.wgsl': 'fn a() {}\n',
+      'lib/b.wgsl': '#include "lib/a.wgsl"\nfn b() {}\n',
+      'lib/b.subgroups.wgsl': '#include "lib/a.wgsl"\nfn b() { quad(); }\n',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/the subgroups twin of k\.wgsl is not its kernel with lib\/b\.wgsl swapped/);
+  });
+
+  it.each(Object.keys(WGSL_SUBGROUPS_SWAPS) as ShaderName[])('maps every line of the subgroups twin of %s back, after its enable line', (name) => {
+    const lines = subgroupsSource(name)!.split('\n').slice(0, -1);
+    expect(lines[0]).toBe('enable subgroups;');
+    expect(lines.slice(1).join('\n')).not.toBe(WGSL[name].slice(0, -1)); // a twin differs from its kernel
+    lines.slice(1).forEach((text, i) => {
+      const at = sourceLine(name, i + 2, true);
+      expect(read(at.file).split('\n')[at.line - 1], `${name} twin:${i + 2} -> ${at.file}:${at.line}`).toBe(text);
     });
   });
 });
@@ -131,7 +168,8 @@ describe.skipIf(skipReason('webgpu'))('kernels on webgpu', () => {
   it('lib/gemm.wgsl needs nothing from matmul: another product compiles against it', async () => {
     await run('webgpu', async () => {
       // C = A A^T of a 3 x K matrix, with accessors named only by the include's contract.
-      const code = `${read('lib/gemm.wgsl')}
+      const gemm = read('lib/gemm.wgsl').replace('#include "lib/gemm-rows.wgsl"', read('lib/gemm-rows.wgsl'));
+      const code = `${gemm}
 @group(0) @binding(0) var<storage, read> m: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 const R = 3u; const K = 5u;

@@ -93,7 +93,7 @@ async function profilePhase(list: Case[], libs: { lib: Lib; device: GPUDevice }[
 async function main(): Promise<BenchResult> {
   const started = performance.now();
   const r: BenchResult = {
-    mode: QUICK ? 'quick' : 'full', profile: PROFILE, adapter: '', adapterId: '', features: [], userAgent: navigator.userAgent,
+    mode: QUICK ? 'quick' : 'full', profile: PROFILE, adapter: '', adapterId: '', features: [], subgroups: false, userAgent: navigator.userAgent,
     tfjsVersion: tfVersion(), wasmThreads: 0, tfjsWasm: null, startedAt: new Date().toISOString(), phases: {}, rows: [], profiles: [], error: null,
   };
   const phase = async (name: string, fn: () => Promise<void>): Promise<void> => {
@@ -132,8 +132,9 @@ async function main(): Promise<BenchResult> {
     const info = gpu().adapterInfo;
     r.adapter = describeAdapter(info);
     r.adapterId = [info?.vendor, info?.architecture].filter(Boolean).join(' ') || 'unknown adapter';
-    r.features = [...gpu().device.features].filter((f) => f.includes('timestamp'));
-    log(`adapter ${r.adapter}; shadergrad wasm: ${r.wasmThreads} thread(s); TF.js WASM: ${r.tfjsWasm!.binary}, ${r.tfjsWasm!.threads} thread(s); ${list.length} rows`);
+    r.features = [...gpu().device.features].filter((f) => f.includes('timestamp') || f === 'subgroups');
+    r.subgroups = gpu().subgroups;
+    log(`adapter ${r.adapter}${r.subgroups ? ' (subgroups twins on)' : ''}; shadergrad wasm: ${r.wasmThreads} thread(s); TF.js WASM: ${r.tfjsWasm!.binary}, ${r.tfjsWasm!.threads} thread(s); ${list.length} rows`);
     await phase('timing', () => timePhase(r.rows, list, [sg, tfl, ...others], ROUNDS));
     if (PROFILE) await phase('profile', async () => void (r.profiles = await profilePhase(list, [{ lib: sg, device: gpu().device }, { lib: tfl, device: tfDevice! }])));
   } catch (e) {

@@ -60,7 +60,8 @@ export function markdown(r: BenchResult): string {
   const threads = (n: number): string => `${n} thread${n === 1 ? '' : 's'}`;
   const wasm = r.wasmThreads ? `; shadergrad wasm on ${threads(r.wasmThreads)}` : '';
   const tfWasm = w ? ` (WASM: ${w.binary}, ${threads(w.threads)}${w.crossOriginIsolated ? '' : '; the page is not cross-origin isolated, so neither wasm has threads'})` : '';
-  out.push(`Adapter: ${r.adapter}; TF.js ${r.tfjsVersion}${tfWasm}${wasm}; ${r.mode} mode${r.profile ? ', profiled' : ''}; ${r.startedAt}.`);
+  const twins = r.subgroups ? ' (shadergrad: subgroups twins)' : '';
+  out.push(`Adapter: ${r.adapter}${twins}; TF.js ${r.tfjsVersion}${tfWasm}${wasm}; ${r.mode} mode${r.profile ? ', profiled' : ''}; ${r.startedAt}.`);
   out.push('Cells: median ms per run after warm-up (GPU work awaited) and GFLOP/s or GB/s. Ratios are times of the same run: above 1x, the second library named (shadergrad WebGPU, or shadergrad wasm) is faster. All six run round by round, interleaved.');
   out.push('');
   const kernels = r.rows.filter((x) => x.group !== 'train');

@@ -75,8 +75,10 @@ export interface BenchResult {
   adapter: string;
   /** Vendor and architecture only, e.g. `google swiftshader`: the results' file name. */
   adapterId: string;
-  /** The adapter's features that matter here (timestamp-query and its in-pass variant). */
+  /** The adapter's features that matter here (timestamp-query and its in-pass variant, subgroups). */
   features: string[];
+  /** Whether shadergrad's kernels were built from their subgroups twins (the GEMM's quad sharing). */
+  subgroups: boolean;
   userAgent: string;
   tfjsVersion: string;
   /** The threads of shadergrad's wasm backend (1 unless the page is cross-origin isolated). */

@@ -9,6 +9,7 @@
 import { CpuBackend } from '../cpu/backend.js';
 import { backend, hasBackend, setBackend } from '../context.js';
 import { DeviceError, ValueError } from '../errors.js';
+import { quadsAreConsecutive } from './quads.js';
 import { GpuRuntime } from './runtime.js';
 import { WasmBackend } from '../wasm/backend.js';
 import type { Backend } from '../backend.js';
@@ -87,7 +88,11 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
   }
   const adapter = await gpuSource(opts).requestAdapter({ powerPreference: opts.powerPreference });
   if (!adapter) throw new DeviceError('WebGPU is available but no adapter was found (requestAdapter() returned null)');
+  // Subgroups only where they are 4 lanes wide, a CPU adapter's SIMD width (SwiftShader),
+  // the one kind of device where the GEMM's quad sharing was measured to pay.
+  const quads = adapter.features.has('subgroups') && adapter.info?.subgroupMaxSize === 4;
   const device = await adapter.requestDevice({
+    requiredFeatures: quads ? ['subgroups' as GPUFeatureName] : [], // not yet in @webgpu/types' GPUFeatureName
     requiredLimits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
       maxBufferSize: adapter.limits.maxBufferSize,
@@ -95,6 +100,7 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
     label: 'shadergrad',
   });
   const rt = new GpuRuntime(device, adapter.info ?? null);
+  if (rt.subgroups && !(await quadsAreConsecutive(rt))) rt.useSubgroups(false);
   await rt.compileAll();
   setBackend(rt);
   if (opts.verbose) console.error(`shadergrad: WebGPU on ${describeAdapter(rt.adapterInfo)}`);

@@ -4,7 +4,7 @@
  * WGSL with wgsl_reflect, so no binding table or uniform offset is written by hand.
  */
 import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import { WGSL, WGSL_LINES, type ShaderName } from '../shaders/wgsl.gen.js';
+import { WGSL, WGSL_LINES, WGSL_SUBGROUPS_LINES, WGSL_SUBGROUPS_SWAPS, type ShaderName } from '../shaders/wgsl.gen.js';
 
 /** Threads per workgroup of a 1-D kernel unless its declaration says otherwise. */
 const DEFAULT_WORKGROUP_SIZE = 256;
@@ -90,13 +90,33 @@ export function opCodes<K extends string>(table: readonly K[] | { readonly [P in
   return Object.fromEntries(names.map((n, i) => [n, i])) as { [P in K]: number };
 }
 
+const twins = new Map<ShaderName, string>();
+
 /**
- * Where line `line` (1-based) of a kernel's expanded source came from: the file under
- * src/shaders/ and its line there, so compile errors point into includes too.
+ * The subgroups twin of a kernel (scripts/embed-shaders.mjs): `enable subgroups;`, then its
+ * source with each library file that has a twin replaced by the twin; undefined for a
+ * kernel that includes no such file.
  */
-export function sourceLine(shader: ShaderName, line: number): { file: string; line: number } {
+export function subgroupsSource(shader: ShaderName): string | undefined {
+  const swaps = WGSL_SUBGROUPS_SWAPS[shader];
+  if (!swaps) return undefined;
+  let src = twins.get(shader);
+  if (src === undefined) {
+    src = `enable subgroups;\n${swaps.reduce((acc, [plain, twin]) => acc.replace(plain, () => twin), WGSL[shader] as string)}`;
+    twins.set(shader, src);
+  }
+  return src;
+}
+
+/**
+ * Where line `line` (1-based) of a kernel's expanded source came from (of its subgroups
+ * twin with `twin`): the file under src/shaders/ and its line there, so compile errors
+ * point into includes too. The twin's line 1, its `enable`, maps to the kernel's file.
+ */
+export function sourceLine(shader: ShaderName, line: number, twin = false): { file: string; line: number } {
   let seg: readonly [number, string, number] | undefined;
-  for (const s of WGSL_LINES[shader]) {
+  const map = twin ? WGSL_SUBGROUPS_LINES[shader] ?? [] : WGSL_LINES[shader];
+  for (const s of map) {
     if (s[0] > line) break;
     seg = s;
   }

@@ -7,7 +7,7 @@
 import type { Backend, GpuStorage, Storage } from '../backend.js';
 import { DeviceError } from '../errors.js';
 import { BufferPool, newBufferId, type GpuBuf, type MemoryInfo } from './pool.js';
-import { sourceLine, writeUniform, type Kernel } from './kernel.js';
+import { sourceLine, subgroupsSource, writeUniform, type Kernel } from './kernel.js';
 import { WGSL, type ShaderName } from '../shaders/wgsl.gen.js';
 
 export type DispatchArgs = {
@@ -73,12 +73,18 @@ export class GpuRuntime implements Backend {
   /** A dummy of its own for each writable binding slot left unbound: a buffer written in a dispatch may not be bound twice. */
   private readonly writableDummies = new Map<number, GPUBuffer>();
   private readonly modules = new Map<ShaderName, GPUShaderModule>();
+  /**
+   * Whether kernels are built from their subgroups twins (kernel.ts's subgroupsSource): only on a
+   * device with the feature, and only until `useSubgroups(false)` (init's quad check).
+   */
+  subgroups: boolean;
   private readonly layouts = new Map<ShaderName, { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout }>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly staging = new Map<number, GPUBuffer[]>();
 
   constructor(readonly device: GPUDevice, readonly adapterInfo: GPUAdapterInfo | null) {
+    this.subgroups = device.features.has('subgroups');
     this.alignElements = device.limits.minStorageBufferOffsetAlignment / 4;
     this.pool = new BufferPool(device);
     this.uniformBuf = device.createBuffer({ size: UNIFORM_ARENA, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniform-arena' });
@@ -205,10 +211,24 @@ export class GpuRuntime implements Backend {
     return this.pool.info();
   }
 
+  /** The source `shader` is built from on this device. */
+  source(shader: ShaderName): string {
+    return (this.subgroups && subgroupsSource(shader)) || WGSL[shader];
+  }
+
+  /** Stops (or starts) building kernels from their subgroups twins; call before the first dispatch of any kernel that has one. */
+  useSubgroups(on: boolean): void {
+    if (on && !this.device.features.has('subgroups')) throw new Error('useSubgroups: the device has no subgroups feature');
+    if (on === this.subgroups) return;
+    this.subgroups = on;
+    this.modules.clear();
+    this.pipelines.clear();
+  }
+
   private module(shader: ShaderName): GPUShaderModule {
     let m = this.modules.get(shader);
     if (!m) {
-      m = this.device.createShaderModule({ code: WGSL[shader], label: `${shader}.wgsl` });
+      m = this.device.createShaderModule({ code: this.source(shader), label: `${shader}.wgsl` });
       this.modules.set(shader, m);
     }
     return m;
@@ -223,10 +243,11 @@ export class GpuRuntime implements Backend {
     const problems = new Map<string, string[]>();
     for (const shader of Object.keys(WGSL) as ShaderName[]) {
       const info = await this.module(shader).getCompilationInfo();
-      const lines = WGSL[shader].split('\n');
+      const twin = this.subgroups && subgroupsSource(shader) !== undefined;
+      const lines = this.source(shader).split('\n');
       for (const m of info.messages) {
         if (m.type !== 'error') continue;
-        const at = sourceLine(shader, m.lineNum);
+        const at = sourceLine(shader, m.lineNum, twin);
         const key = `${at.file}:${at.line}:${m.linePos}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`;
         problems.set(key, [...(problems.get(key) ?? []), `${shader}.wgsl`]);
       }

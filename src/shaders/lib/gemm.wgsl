@@ -54,6 +54,8 @@ fn tileB4(i: u32) -> vec4f {
   return vec4f(Bs[i], Bs[i + 1u], Bs[i + 2u], Bs[i + 3u]);
 }
 
+#include "lib/gemm-rows.wgsl"
+
 // dims = (M, N, K); tile = the workgroup id (x: column tile, y: row tile); lid and li =
 // the thread's local id and local index.
 fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) {
@@ -96,16 +98,14 @@ fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) {
       } else {
         let b0 = tileB4(br);
         let b1 = tileB4(br + 4u);
-        let a0 = tileA4(ar);
+        let a = rowsA(ar, li);
+        let a0 = a[0]; let a1 = a[1]; let a2 = a[2]; let a3 = a[3];
         acc[0] += a0.x * b0; acc[1] += a0.x * b1; acc[2] += a0.y * b0; acc[3] += a0.y * b1;
         acc[4] += a0.z * b0; acc[5] += a0.z * b1; acc[6] += a0.w * b0; acc[7] += a0.w * b1;
-        let a1 = tileA4(ar + 4u);
         acc[8] += a1.x * b0; acc[9] += a1.x * b1; acc[10] += a1.y * b0; acc[11] += a1.y * b1;
         acc[12] += a1.z * b0; acc[13] += a1.z * b1; acc[14] += a1.w * b0; acc[15] += a1.w * b1;
-        let a2 = tileA4(ar + 8u);
         acc[16] += a2.x * b0; acc[17] += a2.x * b1; acc[18] += a2.y * b0; acc[19] += a2.y * b1;
         acc[20] += a2.z * b0; acc[21] += a2.z * b1; acc[22] += a2.w * b0; acc[23] += a2.w * b1;
-        let a3 = tileA4(ar + 12u);
         acc[24] += a3.x * b0; acc[25] += a3.x * b1; acc[26] += a3.y * b0; acc[27] += a3.y * b1;
         acc[28] += a3.z * b0; acc[29] += a3.z * b1; acc[30] += a3.w * b0; acc[31] += a3.w * b1;
       }
