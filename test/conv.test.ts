@@ -214,13 +214,40 @@ describe.each(BACKENDS)('convolutions on %s', (bk) => {
     });
 
     it.skipIf(bk !== 'webgpu')('splits a batch whose column tiles pass the dispatch limit', async () => {
-      const saved = CONV_LIMITS.maxGroups;
-      CONV_LIMITS.maxGroups = 1;
+      const saved = { ...CONV_LIMITS };
+      // Their 2-channel input gradients through the GEMM too, which is what splits.
+      Object.assign(CONV_LIMITS, { maxGroups: 1, directMaxC: 0 });
       try {
         await checkCase(bk, c2('batch split', [3, 2, 5, 5], [3, 2, 3, 3], { padding: 1 }, [5, 5], [1, 1]), 1e-4);
         await checkCase(bk, ct('batch split', [3, 2, 5, 5], [2, 3, 3, 3], { padding: 1 }, [5, 5], [1, 1]), 1e-4);
       } finally {
-        CONV_LIMITS.maxGroups = saved;
+        Object.assign(CONV_LIMITS, saved);
+      }
+    });
+
+    // conv2d_dx_direct.wgsl takes input gradients (transposed forwards) of at most
+    // CONV_LIMITS.directMaxC channels, the GEMM the rest: here each takes every case.
+    it.skipIf(bk !== 'webgpu')('every input gradient through the direct kernel, and the few-channel ones through the GEMM', async () => {
+      const saved = CONV_LIMITS.directMaxC;
+      try {
+        CONV_LIMITS.directMaxC = Infinity;
+        for (const c of CASES) await checkCase(bk, c, 1e-4);
+        for (const c of DCGAN.filter((d) => d.name.includes('->1 ') || d.name.includes('1->8'))) await checkCase(bk, c, 2e-3);
+        await run(bk, async () => {
+          for (const act of ACTS) {
+            const c = CASES[9]!;
+            const [xv, wv, bv] = [randomArray(size(c.x), 7), randomArray(size(c.w), 8), randomArray(c.w[1], 9)];
+            const y = apply(c, tensor(xv, c.x), tensor(wv, c.w), { bias: tensor(bv, [c.w[1]]), activation: act, alpha: 0.2 });
+            const o = oracle(c, xv, wv, new Float32Array(y.size));
+            expectClose(await y.data(), epilogue(o.y, o.out, bv, act, 0.2), 1e-4, 1e-4, `${c.name} ${act}, direct`);
+          }
+        });
+        CONV_LIMITS.directMaxC = 0;
+        const few = [...CASES, ...DCGAN].filter((c) => (c.op === 'conv2d' ? c.x[1] : c.w[1]) <= saved);
+        expect(few.length).toBeGreaterThanOrEqual(4);
+        for (const c of few) await checkCase(bk, c, c.name.includes('->') ? 2e-3 : 1e-4);
+      } finally {
+        CONV_LIMITS.directMaxC = saved;
       }
     });
 

@@ -17,6 +17,7 @@ import * as wasm from '../wasm/ops.js';
 
 const forwardK = kernel({ shader: 'conv2d' });
 const inputGradK = kernel({ shader: 'conv2d_dx' });
+const inputGradDirectK = kernel({ shader: 'conv2d_dx_direct', workgroupSize: 64 });
 const weightGradK = kernel({ shader: 'conv2d_dw' });
 const splitSumK = kernel({ shader: 'splitk_sum' });
 
@@ -24,7 +25,10 @@ const splitSumK = kernel({ shader: 'splitk_sum' });
  * Workgroups one dispatch may have along x (WebGPU's default limit). A batch whose column
  * tiles pass it is dispatched in chunks of images; a test lowers it to exercise that.
  */
-export const CONV_LIMITS = { maxGroups: 65535 };
+export const CONV_LIMITS = { maxGroups: 65535, directMaxC: 2 };
+
+/** WebGPU's default maxComputeWorkgroupsPerDimension, over which a 1-D grid spills into y. */
+const MAX_GROUPS_PER_DIM = 65535;
 
 /** The weight gradient splits its long K until about this many workgroups run... */
 const TARGET_GROUPS = 128;
@@ -80,7 +84,18 @@ export function convForward(x: Tensor, w: Tensor, g: ConvGeometry, bias: Tensor 
 export function convInputGrad(gy: Tensor, w: Tensor, g: ConvGeometry, bias: Tensor | null, act: Activation, alpha: number): Tensor {
   const b = gy.backend;
   const dx = empty([g.N, g.C, g.H, g.W], b);
-  if (isGpu(b)) {
+  if (isGpu(b) && g.C <= CONV_LIMITS.directMaxC) {
+    // Few rows: conv2d_dx_direct.wgsl, one thread per element of dx, a phase per workgroup z.
+    const perPhase = g.N * g.C * Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
+    const groups = Math.ceil(perPhase / inputGradDirectK.workgroupSize!);
+    const [gx, gyN] = [Math.min(groups, MAX_GROUPS_PER_DIM), Math.ceil(groups / MAX_GROUPS_PER_DIM)];
+    b.dispatch(inputGradDirectK, {
+      bindings: { gy: gs(gy), w: gs(w), bias: bias && gs(bias), dx: gs(dx) },
+      params: geomParams(g, { alpha }),
+      constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act] },
+      workgroups: [gx, gyN, g.sh * g.sw],
+    });
+  } else if (isGpu(b)) {
     const perImage = Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
     const t = gemmTile(g.C, g.N * perImage);
     const steps = { steph: g.sh / gcd(g.sh, g.dh), stepw: g.sw / gcd(g.sw, g.dw) };
