@@ -6,6 +6,7 @@
  */
 import { ShapeError, fmtShape } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
+import { treeKernels } from './tree-size.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor.js';
 import { binary } from './binary.js';
@@ -14,7 +15,8 @@ import { mean } from './reduce.js';
 import { unary } from './unary.js';
 import { arr, backendOf, empty, gs, isGpu, isWasm, sameShape, ws } from './util.js';
 
-const lossK = kernel({ shader: 'bce', entry: 'loss' });
+// One workgroup for the whole sum, sized to it (src/ops/tree-size.ts).
+const lossK = treeKernels({ shader: 'bce', entry: 'loss' });
 const gradK = kernel({ shader: 'bce', entry: 'grad' });
 
 /** Longest loss summed by one workgroup; past it a tree reduction over many is faster. */
@@ -50,7 +52,7 @@ export function scaledBceWithLogits(logits: Tensor, target: Tensor, scale: numbe
   const k = scale / n;
   const out = empty([], b);
   if (isGpu(b)) {
-    b.dispatch(lossK, { bindings: { x: gs(logits), y: gs(target), out: gs(out), g: null }, params: { n, scale: k }, workgroups: [1] });
+    b.dispatch(lossK(n), { bindings: { x: gs(logits), y: gs(target), out: gs(out), g: null }, params: { n, scale: k }, workgroups: [1] });
   } else if (isWasm(b)) {
     b.k.bceLoss(n, ws(logits).ptr, ws(target).ptr, ws(out).ptr, k);
   } else {
