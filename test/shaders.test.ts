@@ -132,12 +132,17 @@ describe('#include expansion', () => {
     expect(twins).not.toContain('"plain"');
   });
 
-  it.each(Object.keys(WGSL) as ShaderName[])('maps every line of %s back to its source file and line', (name) => {
-    const lines = WGSL[name].split('\n').slice(0, -1);
-    lines.forEach((text, i) => {
-      const at = sourceLine(name, i + 1);
-      expect(read(at.file).split('\n')[at.line - 1], `${name}:${i + 1} -> ${at.file}:${at.line}`).toBe(text);
+  /** Expects each of `source`'s lines from `first` (1-based) on to be the line sourceLine maps it to. */
+  function expectMapped(name: ShaderName, source: string, first: number, twin: boolean): void {
+    source.split('\n').slice(0, -1).forEach((text, i) => {
+      if (i + 1 < first) return;
+      const at = sourceLine(name, i + 1, twin);
+      expect(read(at.file).split('\n')[at.line - 1], `${name}${twin ? ' twin' : ''}:${i + 1} -> ${at.file}:${at.line}`).toBe(text);
     });
+  }
+
+  it.each(Object.keys(WGSL) as ShaderName[])('maps every line of %s back to its source file and line', (name) => {
+    expectMapped(name, WGSL[name], 1, false);
   });
 
   it('refuses a twin of a file that includes another', () => {
@@ -152,13 +157,10 @@ describe('#include expansion', () => {
   });
 
   it.each(Object.keys(WGSL_SUBGROUPS_SWAPS) as ShaderName[])('maps every line of the subgroups twin of %s back, after its enable line', (name) => {
-    const lines = subgroupsSource(name)!.split('\n').slice(0, -1);
-    expect(lines[0]).toBe('enable subgroups;');
-    expect(lines.slice(1).join('\n')).not.toBe(WGSL[name].slice(0, -1)); // a twin differs from its kernel
-    lines.slice(1).forEach((text, i) => {
-      const at = sourceLine(name, i + 2, true);
-      expect(read(at.file).split('\n')[at.line - 1], `${name} twin:${i + 2} -> ${at.file}:${at.line}`).toBe(text);
-    });
+    const src = subgroupsSource(name)!;
+    expect(src.split('\n')[0]).toBe('enable subgroups;');
+    expect(src.slice(src.indexOf('\n') + 1)).not.toBe(WGSL[name]); // a twin differs from its kernel
+    expectMapped(name, src, 2, true);
   });
 });
 

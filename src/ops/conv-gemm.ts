@@ -9,6 +9,7 @@ import * as cpu from '../cpu/conv.js';
 import type { ConvGeometry } from '../cpu/conv.js';
 import { ShapeError } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
+import { grid } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { BK, gemmTile } from './gemm-tile.js';
 import { ACT_CODE } from './matmul.js';
@@ -26,9 +27,6 @@ const splitSumK = kernel({ shader: 'splitk_sum' });
  * tiles pass it is dispatched in chunks of images; a test lowers it to exercise that.
  */
 export const CONV_LIMITS = { maxGroups: 65535, directMaxC: 2 };
-
-/** WebGPU's default maxComputeWorkgroupsPerDimension, over which a 1-D grid spills into y. */
-const MAX_GROUPS_PER_DIM = 65535;
 
 /** The weight gradient splits its long K until about this many workgroups run... */
 const TARGET_GROUPS = 128;
@@ -87,8 +85,7 @@ export function convInputGrad(gy: Tensor, w: Tensor, g: ConvGeometry, bias: Tens
   if (isGpu(b) && g.C <= CONV_LIMITS.directMaxC) {
     // Few rows: conv2d_dx_direct.wgsl, one thread per element of dx, a phase per workgroup z.
     const perPhase = g.N * g.C * Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
-    const groups = Math.ceil(perPhase / inputGradDirectK.workgroupSize!);
-    const [gx, gyN] = [Math.min(groups, MAX_GROUPS_PER_DIM), Math.ceil(groups / MAX_GROUPS_PER_DIM)];
+    const [gx, gyN] = grid(Math.ceil(perPhase / inputGradDirectK.workgroupSize!));
     b.dispatch(inputGradDirectK, {
       bindings: { gy: gs(gy), w: gs(w), bias: bias && gs(bias), dx: gs(dx) },
       params: geomParams(g, { alpha }),

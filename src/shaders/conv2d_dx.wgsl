@@ -69,11 +69,6 @@ fn writeC(row: u32, col: u32, v: f32) {
   dx[(((params.n0 + p.x) * params.C + row) * params.H + at.x) * params.W + at.y] = epilogue(v, row, params.alpha);
 }
 
-// Rows h < size with h % s = ph.
-fn phaseSize(ph: u32, s: u32, size: u32) -> u32 {
-  return select(0u, (size - ph + s - 1u) / s, ph < size);
-}
-
 @compute @workgroup_size(TX, TY, 1u)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) li: u32) {

@@ -2,8 +2,8 @@
 // computed directly: one thread per element of dx,
 //   dx[n,c,h,w] = act(bias[c] + sum_{kh,kw: oh, ow whole and in range} sum_o w[o,c,kh,kw] gy[n,o,oh,ow])
 // with oh = (h + pt - kh*dh) / sh (and likewise ow). conv2d_dx.wgsl's GEMM has C rows; with
-// 1 to 4 of them its 4-row blocks are mostly zeros and each staged value of gy is used once
-// or a few times, so the staging (index arithmetic, a gather and a store per value) costs
+// 1 or 2 of them its 4-row blocks are mostly zeros and each staged value of gy is used once
+// or twice, so the staging (index arithmetic, a gather and a store per value) costs
 // more than the products (src/ops/conv-gemm.ts says where this one is taken).
 // The pixels of one stride phase (h % sh, w % sw), workgroup z, take the same taps, so the
 // 4-lane groups of a CPU adapter and the warps of a GPU do not split on them.
@@ -23,8 +23,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nw: vec3u,
   // The phase (ph, pw), and this thread's pixel (n, c, ih, iw) of the phase's grid.
   let ph = wg.z / params.sw;
   let pw = wg.z % params.sw;
-  let hp = select(0u, (params.H - ph + params.sh - 1u) / params.sh, ph < params.H);
-  let wp = select(0u, (params.W - pw + params.sw - 1u) / params.sw, pw < params.W);
+  let hp = phaseSize(ph, params.sh, params.H);
+  let wp = phaseSize(pw, params.sw, params.W);
   let i = groupIndex(wg, nw) * WG + lid; // x and y as lib/grid.wgsl splits them
   if (i >= params.batch * params.C * hp * wp) { return; }
   let p = unflatten3(i, params.C * hp, wp); // (n, c * hp + ih, iw)

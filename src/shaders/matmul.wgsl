@@ -58,16 +58,13 @@ fn writeC(row: u32, col: u32, v: f32) {
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) li: u32) {
   gemm(vec3u(params.M, params.N, params.K), wg.xy, lid.xy, li);
-  if (SUM_A && wg.x == 0u) {
-    for (var r = li; r < BM; r += TX * TY) {
-      let row = wg.y * BM + r;
-      if (row < params.M) { sums[row] = tileSums[r / (TX * TY)]; }
-    }
-  }
-  if (SUM_B && wg.y == 0u) {
-    for (var r = li; r < BN; r += TX * TY) {
-      let col = wg.x * BN + r;
-      if (col < params.N) { sums[col] = tileSums[r / (TX * TY)]; }
+  // The tile's row sums (SUM_A, on the first tile column) or column sums (SUM_B, first row).
+  if ((SUM_A && wg.x == 0u) || (SUM_B && wg.y == 0u)) {
+    let span = select(BN, BM, SUM_A);
+    let first = select(wg.x, wg.y, SUM_A) * span;
+    let count = select(params.N, params.M, SUM_A);
+    for (var r = li; r < span; r += TX * TY) {
+      if (first + r < count) { sums[first + r] = tileSums[r / (TX * TY)]; }
     }
   }
 }

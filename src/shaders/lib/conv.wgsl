@@ -59,3 +59,9 @@ fn inputIndex(n: u32, c: u32, oh: u32, ow: u32, kh: u32, kw: u32) -> i32 {
   if (ih < 0 || iw < 0 || ih >= i32(params.H) || iw >= i32(params.W)) { return -1; }
   return i32(((n * params.C + c) * params.H + u32(ih)) * params.W + u32(iw));
 }
+
+// Rows h < size with h % s = ph: the pixels of one stride phase along an axis (conv2d_dx's
+// GEMM and conv2d_dx_direct.wgsl split dx by phase).
+fn phaseSize(ph: u32, s: u32, size: u32) -> u32 {
+  return select(0u, (size - ph + s - 1u) / s, ph < size);
+}
