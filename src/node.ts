@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { init as coreInit, setDefaultGpu, type GpuSource, type InitOptions } from './gpu/init.js';
 import { DeviceError } from './errors.js';
 import type { Backend } from './backend.js';
+import { settleQuietly } from './dawn-settle.js';
 
 export * from './index.js';
 export { loadIdxFiles } from './data/files.js';
@@ -105,6 +106,7 @@ function prepareEnvironment(): void {
  */
 class DawnGpu implements GpuSource {
   private instance: GPU | null = null;
+  readonly settle = settleQuietly;
 
   async requestAdapter(options?: GPURequestAdapterOptions): Promise<GPUAdapter> {
     const dawn = await loadDawn();

@@ -10,12 +10,16 @@ import { CpuBackend } from '../cpu/backend.js';
 import { backend, hasBackend, setBackend } from '../context.js';
 import { DeviceError, ValueError } from '../errors.js';
 import { quadsAreConsecutive } from './quads.js';
-import { GpuRuntime } from './runtime.js';
+import { GpuRuntime, type Settle } from './runtime.js';
 import { WasmBackend } from '../wasm/backend.js';
 import type { Backend } from '../backend.js';
 
-/** Anything that hands out WebGPU adapters: `navigator.gpu`, a Dawn instance in Node, a test double. */
-export type GpuSource = Pick<GPU, 'requestAdapter'>;
+/**
+ * Anything that hands out WebGPU adapters: `navigator.gpu`, a Dawn instance in Node, a test
+ * double. `settle`, if given, is how the runtime waits for a promise of the source's devices
+ * (a readback's buffer mapping) instead of a plain `await`.
+ */
+export type GpuSource = Pick<GPU, 'requestAdapter'> & { settle?: Settle };
 
 export interface InitOptions {
   /** 'webgpu' (the default), 'wasm' (WebAssembly SIMD kernels, no GPU) or 'cpu' (the plain-TypeScript reference). */
@@ -86,7 +90,8 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
     setBackend(b);
     return b;
   }
-  const adapter = await gpuSource(opts).requestAdapter({ powerPreference: opts.powerPreference });
+  const source = gpuSource(opts);
+  const adapter = await source.requestAdapter({ powerPreference: opts.powerPreference });
   if (!adapter) throw new DeviceError('WebGPU is available but no adapter was found (requestAdapter() returned null)');
   // Subgroups only where they are 4 lanes wide, a CPU adapter's SIMD width (SwiftShader),
   // the one kind of device where the GEMM's quad sharing was measured to pay.
@@ -99,7 +104,7 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
     },
     label: 'shadergrad',
   });
-  const rt = new GpuRuntime(device, adapter.info ?? null);
+  const rt = new GpuRuntime(device, adapter.info ?? null, source.settle?.bind(source));
   if (rt.subgroups && !(await quadsAreConsecutive(rt))) rt.useSubgroups(false);
   await rt.compileAll();
   setBackend(rt);

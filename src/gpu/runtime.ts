@@ -24,6 +24,9 @@ export type DispatchArgs = {
   | { workgroups: readonly [number, number?, number?]; threads?: undefined }
 );
 
+/** Waits for a promise of the device (see `GpuSource.settle`). */
+export type Settle = <T>(p: Promise<T>) => Promise<T>;
+
 export interface GpuStats {
   submits: number;
   dispatches: number;
@@ -83,7 +86,12 @@ export class GpuRuntime implements Backend {
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly staging = new Map<number, GPUBuffer[]>();
 
-  constructor(readonly device: GPUDevice, readonly adapterInfo: GPUAdapterInfo | null) {
+  /**
+   * `settle` is how a readback waits for its buffer mapping: plain `await` unless the
+   * WebGPU source has its own way (Dawn in Node, whose polling would otherwise spin; see
+   * `GpuSource.settle`).
+   */
+  constructor(readonly device: GPUDevice, readonly adapterInfo: GPUAdapterInfo | null, private readonly settle: Settle = (p) => p) {
     this.subgroups = device.features.has('subgroups');
     this.alignElements = device.limits.minStorageBufferOffsetAlignment / 4;
     this.pool = new BufferPool(device);
@@ -195,7 +203,7 @@ export class GpuRuntime implements Backend {
     this.stats.readbacks++;
     this.flush();
     try {
-      await st.mapAsync(GPUMapMode.READ, 0, bytes);
+      await this.settle(st.mapAsync(GPUMapMode.READ, 0, bytes));
     } catch (e) {
       this.check();
       throw new DeviceError(`readback failed: ${(e as Error).message}`);
