@@ -15,6 +15,8 @@
 // that has the feature (src/gpu/runtime.ts). Kernels including no such file get none. The
 // twin is emitted as the text swaps that turn the kernel into it, with its own line map.
 //
+// The embedded text drops comments (see readLines); the .wgsl files are where to read them.
+//
 // Compile errors are reported against the expanded source, so every kernel also gets a
 // line map: segments [firstExpandedLine, file, firstSourceLine], one per run of lines
 // copied from one file, which src/gpu/kernel.ts `sourceLine` maps a line number back with.
@@ -33,8 +35,13 @@ const shown = (file) => relative(process.cwd(), join(dir, file)).replace(/\\/g, 
 /** The subgroups twin of library file `inc`. */
 const twinOf = (inc) => inc.replace(/\.wgsl$/, '.subgroups.wgsl');
 
-/** A file's lines, without the final line break. */
-const readLines = (file) => readFileSync(join(dir, file), 'utf8').replace(/\r?\n$/, '').split(/\r?\n/);
+/**
+ * A file's lines, without the final line break, and without their `//` comments (WGSL has
+ * no strings, so `//` always starts one): an app bundles this text, and comments were
+ * 44% of it. Each line keeps its place, so the line map still holds.
+ */
+const readLines = (file) =>
+  readFileSync(join(dir, file), 'utf8').replace(/\r?\n$/, '').split(/\r?\n/).map((line) => line.replace(/\s*\/\/.*$/, ''));
 
 /** A file's text as the expansion copies it: its lines, each ending in a newline. */
 const fileText = (file) => `${readLines(file).join('\n')}\n`;

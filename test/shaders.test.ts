@@ -94,6 +94,16 @@ describe('#include expansion', () => {
     expect(r.out).toContain('"k": [[1,"lib/a.wgsl",1],[2,"lib/b.wgsl",2],[3,"k.wgsl",3]]');
   });
 
+  it('drops comments and keeps every line in its place', () => {
+    const r = embed({
+      'k.wgsl': '// A kernel.\n#include "lib/a.wgsl"\nfn main() {} // trailing\n',
+      'lib/a.wgsl': '// A library.\nfn a() -> f32 { return 6.0 / 2.0; }\n',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.out).toContain('"k": "\\n\\nfn a() -> f32 { return 6.0 / 2.0; }\\nfn main() {}\\n"');
+    expect(r.out).toContain('"k": [[1,"k.wgsl",1],[2,"lib/a.wgsl",1],[4,"k.wgsl",3]]');
+  });
+
   it('names the file and line of a missing include', () => {
     const r = embed({ 'k.wgsl': '// x\n#include "lib/nope.wgsl"\n' });
     expect(r.status).toBe(1);
@@ -137,7 +147,9 @@ describe('#include expansion', () => {
     source.split('\n').slice(0, -1).forEach((text, i) => {
       if (i + 1 < first) return;
       const at = sourceLine(name, i + 1, twin);
-      expect(read(at.file).split('\n')[at.line - 1], `${name}${twin ? ' twin' : ''}:${i + 1} -> ${at.file}:${at.line}`).toBe(text);
+      // The embedded text is the source line without its comment.
+      const line = read(at.file).split('\n')[at.line - 1]!.replace(/\s*\/\/.*$/, '');
+      expect(line, `${name}${twin ? ' twin' : ''}:${i + 1} -> ${at.file}:${at.line}`).toBe(text);
     });
   }
 
