@@ -32,6 +32,8 @@ export const CONV_LIMITS = { maxGroups: 65535, directMaxC: 2 };
 const TARGET_GROUPS = 128;
 /** ...but never into chunks shorter than this. */
 const MIN_CHUNK = 256;
+/** Pixels of a phase row per thread in conv2d_dx_direct.wgsl (its RUN). */
+const DIRECT_RUN = 8;
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -82,20 +84,20 @@ export function convForward(x: Tensor, w: Tensor, g: ConvGeometry, bias: Tensor 
 export function convInputGrad(gy: Tensor, w: Tensor, g: ConvGeometry, bias: Tensor | null, act: Activation, alpha: number): Tensor {
   const b = gy.backend;
   const dx = empty([g.N, g.C, g.H, g.W], b);
+  const steps = { steph: g.sh / gcd(g.sh, g.dh), stepw: g.sw / gcd(g.sw, g.dw) };
   if (isGpu(b) && g.C <= CONV_LIMITS.directMaxC) {
-    // Few rows: conv2d_dx_direct.wgsl, one thread per element of dx, a phase per workgroup z.
-    const perPhase = g.N * g.C * Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
+    // Few rows: conv2d_dx_direct.wgsl, a thread per run of 8 pixels of a phase row, a phase per workgroup z.
+    const perPhase = g.N * g.C * Math.ceil(g.H / g.sh) * Math.ceil(Math.ceil(g.W / g.sw) / DIRECT_RUN);
     const [gx, gyN] = grid(Math.ceil(perPhase / inputGradDirectK.workgroupSize!));
     b.dispatch(inputGradDirectK, {
       bindings: { gy: gs(gy), w: gs(w), bias: bias && gs(bias), dx: gs(dx) },
-      params: geomParams(g, { alpha }),
+      params: geomParams(g, { alpha, ...steps }),
       constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act] },
       workgroups: [gx, gyN, g.sh * g.sw],
     });
   } else if (isGpu(b)) {
     const perImage = Math.ceil(g.H / g.sh) * Math.ceil(g.W / g.sw);
     const t = gemmTile(g.C, g.N * perImage);
-    const steps = { steph: g.sh / gcd(g.sh, g.dh), stepw: g.sw / gcd(g.sw, g.dw) };
     overBatch('conv2d input gradient', g.N, perImage, t.BN, (n0, batch) => b.dispatch(inputGradK, {
       bindings: { gy: gs(gy), w: gs(w), bias: bias && gs(bias), dx: gs(dx) },
       params: geomParams(g, { n0, batch, alpha, ...steps }),

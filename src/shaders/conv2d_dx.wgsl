@@ -36,16 +36,6 @@ struct Phase {
 // This workgroup's phase.
 var<private> phase: Phase;
 
-// (first tap, tap count) of phase ph along one axis: the kh < K with
-// (ph + pad - kh*dil) % s == 0 are kh0, kh0 + step, ...; (0, 0) when there is none.
-fn phaseTaps(ph: u32, pad: u32, s: u32, dil: u32, step: u32, K: u32) -> vec2u {
-  for (var k = 0u; k < min(step, K); k++) {
-    // -k*dil = k*dil*(s - 1) (mod s), which keeps the sum unsigned.
-    if ((ph + pad + k * dil * (s - 1u)) % s == 0u) { return vec2u(k, (K - k + step - 1u) / step); }
-  }
-  return vec2u(0u, 0u);
-}
-
 fn readA(row: u32, k: u32) -> f32 {
   if (outsideA(row, k)) { return 0.0; }
   let t = unflatten3(k, phase.ntap.x, phase.ntap.y); // (o, jh, jw)
@@ -79,11 +69,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let wp = phaseSize(ph.y, params.sw, params.W);
   let d = vec3u(params.C, params.batch * hp * wp, params.O * th.y * tw.y);
   let tap0 = vec2u(th.x, tw.x);
-  let s = vec2i(i32(params.sh), i32(params.sw));
-  let dil = vec2i(i32(params.dh), i32(params.dw));
-  let q0 = (vec2i(ph + vec2u(params.pt, params.pl)) - vec2i(tap0) * dil) / s;
-  let dq = vec2i(i32(params.steph), i32(params.stepw)) * dil / s;
-  phase = Phase(ph, tap0, vec2u(th.y, tw.y), vec2u(hp, wp), q0, dq);
+  phase = Phase(ph, tap0, vec2u(th.y, tw.y), vec2u(hp, wp), phaseOrigin(ph, tap0), phaseShift());
   dims = d;
   gemm(d, wg.xy, lid.xy, li);
 }

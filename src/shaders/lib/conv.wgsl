@@ -65,3 +65,27 @@ fn inputIndex(n: u32, c: u32, oh: u32, ow: u32, kh: u32, kw: u32) -> i32 {
 fn phaseSize(ph: u32, s: u32, size: u32) -> u32 {
   return select(0u, (size - ph + s - 1u) / s, ph < size);
 }
+
+// (first tap, tap count) of phase ph along one axis: the kh < K with
+// (ph + pad - kh*dil) % s == 0 are kh0, kh0 + step, ...; (0, 0) when there is none.
+fn phaseTaps(ph: u32, pad: u32, s: u32, dil: u32, step: u32, K: u32) -> vec2u {
+  for (var k = 0u; k < min(step, K); k++) {
+    // -k*dil = k*dil*(s - 1) (mod s), which keeps the sum unsigned.
+    if ((ph + pad + k * dil * (s - 1u)) % s == 0u) { return vec2u(k, (K - k + step - 1u) / step); }
+  }
+  return vec2u(0u, 0u);
+}
+
+// For the taps (kh0 + jh*steph, kw0 + jw*stepw) of phase ph = (h % sh, w % sw), the
+// position of gy that pixel (ih, iw) of the phase reads at tap (jh, jw) is
+//   (oh, ow) = phaseOrigin(ph, tap0) + (ih, iw) - (jh, jw) * phaseShift()
+// exactly: (ph + pad - tap0*dil) is a multiple of s, and so is step*dil.
+fn phaseOrigin(ph: vec2u, tap0: vec2u) -> vec2i {
+  let s = vec2i(i32(params.sh), i32(params.sw));
+  let dil = vec2i(i32(params.dh), i32(params.dw));
+  return (vec2i(ph + vec2u(params.pt, params.pl)) - vec2i(tap0) * dil) / s;
+}
+
+fn phaseShift() -> vec2i {
+  return vec2i(i32(params.steph * params.dh / params.sh), i32(params.stepw * params.dw / params.sw));
+}
