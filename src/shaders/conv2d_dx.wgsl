@@ -20,10 +20,9 @@
 
 // A stride phase: the output pixels (h, w) with h % sh = at.x, w % sw = at.y; its first
 // taps (kh0, kw0), tap counts (nh, nw), and its rows and columns (Hp, Wp). Pixel
-// (ih, iw) of the phase and tap (jh, jw) read gy at
-//   oh = (h + pt - kh*dh) / sh = q0.x + ih - jh * dq.x  (and likewise ow),
-// q0 = (at + pad - tap0*dil) / s exactly, dq = step*dil / s (step*dil is a multiple of s),
-// so the GEMM's accessors divide by nothing but the tap and pixel counts.
+// (ih, iw) of the phase and tap (jh, jw) read gy at (oh, ow) = q0 + (ih, iw) - (jh, jw) * dq,
+// q0 and dq from lib/conv.wgsl's phaseOrigin and phaseShift, so the GEMM's accessors
+// divide by nothing but the tap and pixel counts.
 struct Phase {
   at: vec2u,
   tap0: vec2u,

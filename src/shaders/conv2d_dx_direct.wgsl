@@ -13,8 +13,8 @@
 // (phaseShift). Where dq = 1 (stride 1, or stride 2 with dilation 1) that window slides
 // by one, so the 8 products of a tap cost one read of gy and one of w; a thread per pixel
 // made two reads per product, and on SwiftShader every read is a per-lane gather (D's
-// 1->8 input gradient ran 2.2-2.7x, G's 64->1 forward 1.6-1.7x as fast with the runs). Each pixel
-// adds its products in the order kh, o, kw.
+// 1->8 input gradient ran 2.2-2.7x, G's 64->1 forward 1.6-1.7x as fast with the runs).
+// Each pixel adds its products in the order kh, o, kw.
 #include "lib/grid.wgsl"
 #include "lib/epilogue.wgsl"
 #include "lib/conv.wgsl"
