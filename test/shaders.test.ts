@@ -188,6 +188,13 @@ describe.skipIf(skipReason('webgpu'))('kernels on webgpu', () => {
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 const R = 3u; const K = 5u;
 fn readA(row: u32, k: u32) -> f32 { return select(0.0, m[row * K + k], row < R && k < K); }
+alias KA = u32;
+alias KB = u32;
+alias ColB = u32;
+fn kA(k: u32) -> u32 { return k; }
+fn kB(k: u32) -> u32 { return k; }
+fn nextKB(k: u32) -> u32 { return k + 1u; }
+fn colB(col: u32) -> u32 { return col; }
 fn readB(k: u32, col: u32) -> f32 { return readA(col, k); }
 fn writeC(row: u32, col: u32, v: f32) { out[row * R + col] = v; }
 @compute @workgroup_size(TX, TY, 1u)

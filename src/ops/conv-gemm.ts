@@ -137,7 +137,7 @@ export function convWeightGrad(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   b.dispatch(weightGradK, {
     bindings: { x: gs(x), gy: gs(gy), part: gs(part) },
     params: geomParams(g, { kChunk }),
-    constants: { TRANS_B: true, TX: t.TX, TY: t.TY, WIDE: t.WIDE },
+    constants: { TX: t.TX, TY: t.TY, WIDE: t.WIDE },
     workgroups: [Math.ceil(cols / t.BN), Math.ceil(g.O / t.BM), splits],
   });
   if (splits === 1) {

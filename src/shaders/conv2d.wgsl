@@ -16,18 +16,66 @@
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
+// A (w as stored) needs nothing but k.
+alias KA = u32;
+fn kA(k: u32) -> u32 { return k; }
+
 fn readA(row: u32, k: u32) -> f32 {
-  if (outsideA(row, k)) { return 0.0; }
+  if (row >= dims.x || k >= dims.z) { return 0.0; }
   return w[row * dims.z + k];
 }
 
-fn readB(k: u32, col: u32) -> f32 {
-  if (outsideB(k, col)) { return 0.0; }
-  let t = unflatten3(k, params.KH, params.KW);
+// A column of B, output pixel (n, oh, ow): where image n starts in x, and the top-left
+// corner of the pixel's window (in the padded frame, so it may be negative).
+struct ColB {
+  base: u32,
+  org: vec2i,
+  ok: bool,
+}
+
+fn colB(col: u32) -> ColB {
   let p = unflatten3(col, params.OH, params.OW);
-  let i = inputIndex(params.n0 + p.x, t.x, p.y, p.z, t.y, t.z);
-  if (i < 0) { return 0.0; }
-  return x[i];
+  let org = vec2i(p.yz * vec2u(params.sh, params.sw)) - vec2i(i32(params.pt), i32(params.pl));
+  return ColB((params.n0 + p.x) * params.C * params.H * params.W, org, col < dims.y);
+}
+
+// A row of B, k = (c, kh, kw): where channel c starts in an image, and the tap's offset
+// in the window.
+struct KB {
+  k: u32,
+  kh: u32,
+  kw: u32,
+  off: u32,
+  tap: vec2i,
+}
+
+fn kB(k: u32) -> KB {
+  let t = unflatten3(k, params.KH, params.KW);
+  return KB(k, t.y, t.z, t.x * params.H * params.W, vec2i(t.yz * vec2u(params.dh, params.dw)));
+}
+
+// k + 1: the next tap along the row, wrapping to the next row, then the next channel.
+fn nextKB(b: KB) -> KB {
+  var r = b;
+  r.k += 1u;
+  r.kw += 1u;
+  r.tap.y += i32(params.dw);
+  let wrapW = r.kw == params.KW;
+  r.kw = select(r.kw, 0u, wrapW);
+  r.tap.y = select(r.tap.y, 0, wrapW);
+  r.kh = select(r.kh, r.kh + 1u, wrapW);
+  r.tap.x = select(r.tap.x, r.tap.x + i32(params.dh), wrapW);
+  let wrapH = r.kh == params.KH;
+  r.kh = select(r.kh, 0u, wrapH);
+  r.tap.x = select(r.tap.x, 0, wrapH);
+  r.off = select(r.off, r.off + params.H * params.W, wrapH);
+  return r;
+}
+
+fn readB(k: KB, c: ColB) -> f32 {
+  let at = c.org + k.tap; // (ih, iw)
+  if (!c.ok || k.k >= dims.z || any(at < vec2i(0)) || any(at >= vec2i(i32(params.H), i32(params.W)))) { return 0.0; }
+  return x[c.base + k.off + u32(at.x) * params.W + u32(at.y)];
 }
 
 fn writeC(row: u32, col: u32, v: f32) {

@@ -5,7 +5,8 @@
 //   C -> part [splits, O, C*KH*KW]          this split's partial dw
 // K (every output position of every image) is long and M x N (the weight) small, so K is
 // split into chunks of kChunk, one per workgroup z, and splitk_sum.wgsl adds the partials.
-// A and B are both read along k, consecutive k being consecutive ow (TRANS_B = true).
+// A is read along k, consecutive k being consecutive ow; B along its columns, consecutive
+// columns being consecutive kw (TRANS_B = false, so B's staging steps k instead of dividing).
 #include "lib/gemm.wgsl"
 #include "lib/conv.wgsl"
 
@@ -17,19 +18,73 @@
 // This workgroup's split of K: k from split * kChunk on.
 var<private> split: u32;
 
-fn readA(row: u32, k: u32) -> f32 {
-  if (outsideA(row, k)) { return 0.0; }
-  let p = unflatten3(split * params.kChunk + k, params.OH, params.OW);
-  return gy[((p.x * params.O + row) * params.OH + p.y) * params.OW + p.z];
+// A row of A, k = (n, oh, ow) of this split: where gy[n, 0, oh, ow] is.
+struct KA {
+  off: u32,
+  ok: bool,
 }
 
-fn readB(k: u32, col: u32) -> f32 {
-  if (outsideB(k, col)) { return 0.0; }
+fn kA(k: u32) -> KA {
   let p = unflatten3(split * params.kChunk + k, params.OH, params.OW);
+  return KA((p.x * params.O * params.OH + p.y) * params.OW + p.z, k < dims.z);
+}
+
+fn readA(row: u32, k: KA) -> f32 {
+  if (row >= dims.x || !k.ok) { return 0.0; }
+  return gy[k.off + row * params.OH * params.OW];
+}
+
+// A column of B, weight position (c, kh, kw): where channel c starts in an image of x,
+// and the tap's offset from a window's corner, less the padding.
+struct ColB {
+  off: u32,
+  tap: vec2i,
+  ok: bool,
+}
+
+fn colB(col: u32) -> ColB {
   let t = unflatten3(col, params.KH, params.KW);
-  let i = inputIndex(p.x, t.x, p.y, p.z, t.y, t.z);
-  if (i < 0) { return 0.0; }
-  return x[i];
+  let tap = vec2i(t.yz * vec2u(params.dh, params.dw)) - vec2i(i32(params.pt), i32(params.pl));
+  return ColB(t.x * params.H * params.W, tap, col < dims.y);
+}
+
+// A row of B, k = (n, oh, ow) of this split: where image n starts in x, and the corner of
+// the window of output pixel (oh, ow).
+struct KB {
+  k: u32,
+  oh: u32,
+  ow: u32,
+  base: u32,
+  org: vec2i,
+}
+
+fn kB(k: u32) -> KB {
+  let p = unflatten3(split * params.kChunk + k, params.OH, params.OW);
+  return KB(k, p.y, p.z, p.x * params.C * params.H * params.W, vec2i(p.yz * vec2u(params.sh, params.sw)));
+}
+
+// k + 1: the next output pixel along the row, wrapping to the next row, then the next image.
+fn nextKB(b: KB) -> KB {
+  var r = b;
+  r.k += 1u;
+  r.ow += 1u;
+  r.org.y += i32(params.sw);
+  let wrapW = r.ow == params.OW;
+  r.ow = select(r.ow, 0u, wrapW);
+  r.org.y = select(r.org.y, 0, wrapW);
+  r.oh = select(r.oh, r.oh + 1u, wrapW);
+  r.org.x = select(r.org.x, r.org.x + i32(params.sh), wrapW);
+  let wrapH = r.oh == params.OH;
+  r.oh = select(r.oh, 0u, wrapH);
+  r.org.x = select(r.org.x, 0, wrapH);
+  r.base = select(r.base, r.base + params.C * params.H * params.W, wrapH);
+  return r;
+}
+
+fn readB(k: KB, c: ColB) -> f32 {
+  let at = k.org + c.tap; // (ih, iw)
+  if (!c.ok || k.k >= dims.z || any(at < vec2i(0)) || any(at >= vec2i(i32(params.H), i32(params.W)))) { return 0.0; }
+  return x[k.base + c.off + u32(at.x) * params.W + u32(at.y)];
 }
 
 fn writeC(row: u32, col: u32, v: f32) {

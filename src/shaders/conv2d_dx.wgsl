@@ -35,21 +35,74 @@ struct Phase {
 // This workgroup's phase.
 var<private> phase: Phase;
 
-fn readA(row: u32, k: u32) -> f32 {
-  if (outsideA(row, k)) { return 0.0; }
-  let t = unflatten3(k, phase.ntap.x, phase.ntap.y); // (o, jh, jw)
-  let kh = phase.tap0.x + t.y * params.steph;
-  let kw = phase.tap0.y + t.z * params.stepw;
-  return w[((t.x * params.C + row) * params.KH + kh) * params.KW + kw];
+// A row of A, k = (o, jh, jw): where w[o, 0, kh, kw] is, for the tap (kh, kw) of (jh, jw).
+struct KA {
+  off: u32,
+  ok: bool,
 }
 
-fn readB(k: u32, col: u32) -> f32 {
-  if (outsideB(k, col)) { return 0.0; }
-  let t = unflatten3(k, phase.ntap.x, phase.ntap.y); // (o, jh, jw)
-  let p = unflatten3(col, phase.size.x, phase.size.y); // (n, ih, iw)
-  let q = phase.q0 + vec2i(p.yz) - vec2i(t.yz) * phase.dq; // (oh, ow)
-  if (any(q < vec2i(0)) || any(q >= vec2i(i32(params.OH), i32(params.OW)))) { return 0.0; }
-  return gy[(((params.n0 + p.x) * params.O + t.x) * params.OH + u32(q.x)) * params.OW + u32(q.y)];
+fn kA(k: u32) -> KA {
+  let t = unflatten3(k, phase.ntap.x, phase.ntap.y);
+  let kh = phase.tap0.x + t.y * params.steph;
+  let kw = phase.tap0.y + t.z * params.stepw;
+  return KA((t.x * params.C * params.KH + kh) * params.KW + kw, k < dims.z);
+}
+
+fn readA(row: u32, k: KA) -> f32 {
+  if (row >= dims.x || !k.ok) { return 0.0; }
+  return w[k.off + row * params.KH * params.KW];
+}
+
+// A column of B, pixel (n, ih, iw) of the phase: where image n starts in gy, and the
+// position of gy it reads at tap (0, 0).
+struct ColB {
+  base: u32,
+  at: vec2i,
+  ok: bool,
+}
+
+fn colB(col: u32) -> ColB {
+  let p = unflatten3(col, phase.size.x, phase.size.y);
+  return ColB((params.n0 + p.x) * params.O * params.OH * params.OW, phase.q0 + vec2i(p.yz), col < dims.y);
+}
+
+// A row of B, k = (o, jh, jw): where channel o starts in an image of gy, and how far tap
+// (jh, jw) moves the position read, (jh, jw) * dq.
+struct KB {
+  k: u32,
+  jh: u32,
+  jw: u32,
+  off: u32,
+  shift: vec2i,
+}
+
+fn kB(k: u32) -> KB {
+  let t = unflatten3(k, phase.ntap.x, phase.ntap.y);
+  return KB(k, t.y, t.z, t.x * params.OH * params.OW, vec2i(t.yz) * phase.dq);
+}
+
+// k + 1: the next tap along the row, wrapping to the next row, then the next channel.
+fn nextKB(b: KB) -> KB {
+  var r = b;
+  r.k += 1u;
+  r.jw += 1u;
+  r.shift.y += phase.dq.y;
+  let wrapW = r.jw == phase.ntap.y;
+  r.jw = select(r.jw, 0u, wrapW);
+  r.shift.y = select(r.shift.y, 0, wrapW);
+  r.jh = select(r.jh, r.jh + 1u, wrapW);
+  r.shift.x = select(r.shift.x, r.shift.x + phase.dq.x, wrapW);
+  let wrapH = r.jh == phase.ntap.x;
+  r.jh = select(r.jh, 0u, wrapH);
+  r.shift.x = select(r.shift.x, 0, wrapH);
+  r.off = select(r.off, r.off + params.OH * params.OW, wrapH);
+  return r;
+}
+
+fn readB(k: KB, c: ColB) -> f32 {
+  let q = c.at - k.shift; // (oh, ow)
+  if (!c.ok || k.k >= dims.z || any(q < vec2i(0)) || any(q >= vec2i(i32(params.OH), i32(params.OW)))) { return 0.0; }
+  return gy[c.base + k.off + u32(q.x) * params.OW + u32(q.y)];
 }
 
 fn writeC(row: u32, col: u32, v: f32) {

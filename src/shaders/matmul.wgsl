@@ -34,6 +34,10 @@ fn undo(g: f32, i: u32) -> f32 {
   return g * activateGrad(GRAD_ACT, y[i], params.alpha);
 }
 
+// A's k, and B's rows and columns, are plain indices.
+alias KA = u32;
+fn kA(k: u32) -> u32 { return k; }
+
 fn readA(row: u32, k: u32) -> f32 {
   if (row >= params.M || k >= params.K) { return 0.0; }
   var i = row * params.K + k;
@@ -41,6 +45,12 @@ fn readA(row: u32, k: u32) -> f32 {
   if (GRAD_ACT != 0u && !GRAD_B) { return undo(a[i], i); }
   return a[i];
 }
+
+alias KB = u32;
+alias ColB = u32;
+fn kB(k: u32) -> u32 { return k; }
+fn nextKB(k: u32) -> u32 { return k + 1u; }
+fn colB(col: u32) -> u32 { return col; }
 
 fn readB(k: u32, col: u32) -> f32 {
   if (k >= params.K || col >= params.N) { return 0.0; }

@@ -33,15 +33,6 @@ struct Params {
 // takes its own copy: a loop bound must be uniform, which a var<private> is not).
 var<private> dims: vec3u;
 
-// Whether (row, k) of A, or (k, col) of B, lies outside the GEMM: the accessors read 0 there.
-fn outsideA(row: u32, k: u32) -> bool {
-  return row >= dims.x || k >= dims.z;
-}
-
-fn outsideB(k: u32, col: u32) -> bool {
-  return k >= dims.z || col >= dims.y;
-}
-
 // i as (i / (b*c), (i / c) % b, i % c): a flat index into [a, b, c] as its three indices,
 // with two divisions (the remainders by multiply-subtract: a division is a long sequence
 // on GPUs, and scalar on SwiftShader).
