@@ -24,6 +24,12 @@ export interface Rounds {
   /** Untimed runs first (at least one), while within `warmupBudgetMs` when that is given. */
   warmup: number;
   warmupBudgetMs?: number;
+  /**
+   * Warm-ups a WebGPU library runs whatever the budget and the slow rule say (default 1):
+   * its first run builds pipelines and its second may still bind buffers it has not bound
+   * before (a buffer pool hands out what the first run freed).
+   */
+  warmupMin?: number;
   /** Rounds always run, and the most run while within `budgetMs`. */
   min: number;
   max: number;
@@ -106,10 +112,10 @@ export async function measureRow(c: Case, libs: Lib[], r: Rounds, log: (line: st
     for (const x of runs) {
       const t0 = performance.now();
       for (let i = 0; i < Math.max(1, r.warmup); i++) {
-        if (i > 0 && (x.slow || (r.warmupBudgetMs !== undefined && performance.now() - t0 > r.warmupBudgetMs))) break;
+        if (i >= (x.lib.gpu ? r.warmupMin ?? 1 : 1) && (x.slow || (r.warmupBudgetMs !== undefined && performance.now() - t0 > r.warmupBudgetMs))) break;
         const t = await timed(x, `warm-up ${i + 1}`);
         if (!t) break;
-        x.slow ||= r.slow !== undefined && t.ms > r.slow.ms;
+        x.slow = r.slow !== undefined && t.ms > r.slow.ms;
       }
     }
     const start = performance.now();
