@@ -77,6 +77,11 @@ const CASES: Case[] = [
   { shape: [3, 9001], axes: [1], keepDims: false },
   { shape: [2, 33333], axes: [-1], keepDims: true },
   { shape: [131101], keepDims: false },
+  // Tree reductions whose threads sum whole runs of the innermost reduced dim: a conv bias
+  // gradient's shape, odd sizes, and runs whose elements are 2 apart.
+  { shape: [32, 8, 28, 28], axes: [0, 2, 3], keepDims: false },
+  { shape: [19, 5, 13, 11], axes: [0, 2, 3], keepDims: true },
+  { shape: [20, 3, 70, 2], axes: [0, 2], keepDims: false },
 ];
 
 describe.each(BACKENDS)('reductions on %s', (bk) => {

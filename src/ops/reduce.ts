@@ -68,10 +68,13 @@ function reduceRaw(op: string, x: Tensor, axes: Set<number>, mean: boolean): Ten
   if (isGpu(b)) {
     const wide = p.outSize >= WIDE_REDUCE_OUTPUTS || p.redSize <= WIDE_REDUCE_MAX_LOOP;
     const k = wide ? wideK : treeK(p.redSize);
+    // `main`'s threads sum whole runs of the innermost reduced dim when each gets one.
+    const inner = p.rshape.at(-1) ?? 1;
+    const run = p.redSize / inner >= k.workgroupSize! ? inner : 1;
     b.dispatch(k, {
       bindings: { x: gs(x), out: gs(out) },
       params: {
-        outSize: p.outSize, redSize: p.redSize, krank: p.kshape.length, rrank: p.rshape.length, scale,
+        outSize: p.outSize, redSize: p.redSize, krank: p.kshape.length, rrank: p.rshape.length, run, scale,
         kshape: pad8(p.kshape), kstride: pad8(p.kstride), rshape: pad8(p.rshape), rstride: pad8(p.rstride),
       },
       // `main` gives each output a workgroup of WG threads; `wide` each output a thread.

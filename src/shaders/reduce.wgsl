@@ -14,6 +14,8 @@ struct Params {
   redSize: u32,
   krank: u32,
   rrank: u32,
+  // `main`: the length of the runs a thread sums in order (see there).
+  run: u32,
   scale: f32,
   kshape: array<vec4u, 2>,
   kstride: array<vec4u, 2>,
@@ -42,9 +44,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw: vec3u,
   let o = groupIndex(wid, nw);
   if (o >= params.outSize) { return; }
   let base = offsetOf(o, params.krank, params.kshape, params.kstride);
+  // A thread sums runs of `run` reduced elements along the innermost reduced dim (its
+  // whole length when there are at least WG such runs, else 1), working out the offset of
+  // each run's first element only: offsetOf divides once per reduced dim.
+  let step = dim(params.rstride, params.rrank - 1u);
   var acc = 0.0;
-  for (var r = lid; r < params.redSize; r += WG) {
-    acc += x[base + offsetOf(r, params.rrank, params.rshape, params.rstride)];
+  for (var r = lid * params.run; r < params.redSize; r += WG * params.run) {
+    let at = base + offsetOf(r, params.rrank, params.rshape, params.rstride);
+    for (var j = 0u; j < params.run; j++) {
+      acc += x[at + j * step];
+    }
   }
   let total = treeSum(lid, vec2f(acc, 0.0)).x;
   if (lid == 0u) { out[o] = total * params.scale; }
