@@ -4,16 +4,17 @@
 //   fn readA(row: u32, k: KA) -> f32        0 outside [0,M) x [0,K)
 //   fn readB(k: KB, c: ColB) -> f32         0 outside [0,K) x [0,N)
 //   fn writeC(row: u32, col: u32, v: f32)   once per element of C, inside [0,M) x [0,N)
-// A's k, and B's column col and row k, come to the accessors as the kernel's own types:
-//   fn kA(k: u32) -> KA   fn colB(col: u32) -> ColB   fn kB(k: u32) -> KB
-//   fn nextKB(k: KB) -> KB  (k + 1's)
-// (matmul: `alias KA = u32` and the identities), so that a convolution, whose accessors
-// split an index into three with divisions, splits each once per slice and thread: without
-// TRANS_B a thread stages whole columns of B's slice, k in order, and steps the tap from one
-// k to the next; without TRANS_A (and with TX * TY a multiple of BK) a thread keeps one k of
-// A's slice. Dividing for every element took 10-20% of a conv pass on SwiftShader.
 // and runs `gemm(vec3u(M, N, K), wg.xy, lid.xy, li)` from an entry point declared
 // `@compute @workgroup_size(TX, TY, 1u)`, dispatched on ceil(N / BN) x ceil(M / BM) groups.
+// A's k, and B's row k and column col, reach the accessors as types of the kernel's own,
+// made by
+//   fn kA(k: u32) -> KA   fn kB(k: u32) -> KB   fn nextKB(k: KB) -> KB (that of k + 1)
+//   fn colB(col: u32) -> ColB
+// (matmul: `alias KA = u32` and identities). A convolution's accessors split an index into
+// three with divisions; this way they split each once per slice and thread: without
+// TRANS_B a thread stages whole columns of B's slice, k in order, stepping the tap from one
+// k to the next, and without TRANS_A (TX * TY a multiple of BK) it keeps one k of A's
+// slice. Dividing for every element took 10-20% of a conv pass on SwiftShader.
 // Each workgroup computes a BM x BN tile of C, staging BK-deep slices of A and B in
 // workgroup memory; each thread owns an RM x RN block of the tile (16 x 8, or 4 x 32 with
 // WIDE) as 32 vec4 accumulators, updated by a written-out rank-1 step. On a CPU adapter
