@@ -42,15 +42,6 @@ fn unflatten3(i: u32, b: u32, c: u32) -> vec3u {
   return vec3u(a, q - a * b, i - q * c);
 }
 
-// The flat index of x[n, c, oh*sh - pt + kh*dh, ow*sw - pl + kw*dw] in an x of
-// [*, C, H, W], or -1 where that position is in the padding.
-fn inputIndex(n: u32, c: u32, oh: u32, ow: u32, kh: u32, kw: u32) -> i32 {
-  let ih = i32(oh * params.sh + kh * params.dh) - i32(params.pt);
-  let iw = i32(ow * params.sw + kw * params.dw) - i32(params.pl);
-  if (ih < 0 || iw < 0 || ih >= i32(params.H) || iw >= i32(params.W)) { return -1; }
-  return i32(((n * params.C + c) * params.H + u32(ih)) * params.W + u32(iw));
-}
-
 // Rows h < size with h % s = ph: the pixels of one stride phase along an axis (conv2d_dx's
 // GEMM and conv2d_dx_direct.wgsl split dx by phase).
 fn phaseSize(ph: u32, s: u32, size: u32) -> u32 {
