@@ -39,43 +39,29 @@ fn colB(col: u32) -> ColB {
   return ColB((params.n0 + p.x) * params.C * params.H * params.W, org, col < dims.y);
 }
 
-// A row of B, k = (c, kh, kw): where channel c starts in an image, and the tap's offset
-// in the window.
+// A row of B, k = (c, kh, kw): the tap (kh, kw) of the window, its offset (kh*dh, kw*dw),
+// and where channel c starts in an image.
 struct KB {
   k: u32,
-  kh: u32,
-  kw: u32,
-  off: u32,
-  tap: vec2i,
+  w: Walk,
+}
+
+fn tapStep() -> vec2i {
+  return vec2i(i32(params.dh), i32(params.dw));
 }
 
 fn kB(k: u32) -> KB {
-  let t = unflatten3(k, params.KH, params.KW);
-  return KB(k, t.y, t.z, t.x * params.H * params.W, vec2i(t.yz * vec2u(params.dh, params.dw)));
+  return KB(k, walkFrom(unflatten3(k, params.KH, params.KW), tapStep(), params.H * params.W));
 }
 
-// k + 1: the next tap along the row, wrapping to the next row, then the next channel.
 fn nextKB(b: KB) -> KB {
-  var r = b;
-  r.k += 1u;
-  r.kw += 1u;
-  r.tap.y += i32(params.dw);
-  let wrapW = r.kw == params.KW;
-  r.kw = select(r.kw, 0u, wrapW);
-  r.tap.y = select(r.tap.y, 0, wrapW);
-  r.kh = select(r.kh, r.kh + 1u, wrapW);
-  r.tap.x = select(r.tap.x, r.tap.x + i32(params.dh), wrapW);
-  let wrapH = r.kh == params.KH;
-  r.kh = select(r.kh, 0u, wrapH);
-  r.tap.x = select(r.tap.x, 0, wrapH);
-  r.off = select(r.off, r.off + params.H * params.W, wrapH);
-  return r;
+  return KB(b.k + 1u, walkNext(b.w, vec2u(params.KH, params.KW), tapStep(), params.H * params.W));
 }
 
 fn readB(k: KB, c: ColB) -> f32 {
-  let at = c.org + k.tap; // (ih, iw)
+  let at = c.org + k.w.at; // (ih, iw)
   if (!c.ok || k.k >= dims.z || any(at < vec2i(0)) || any(at >= vec2i(i32(params.H), i32(params.W)))) { return 0.0; }
-  return x[c.base + k.off + u32(at.x) * params.W + u32(at.y)];
+  return x[c.base + k.w.plane + u32(at.x) * params.W + u32(at.y)];
 }
 
 fn writeC(row: u32, col: u32, v: f32) {

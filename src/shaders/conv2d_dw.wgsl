@@ -48,43 +48,30 @@ fn colB(col: u32) -> ColB {
   return ColB(t.x * params.H * params.W, tap, col < dims.y);
 }
 
-// A row of B, k = (n, oh, ow) of this split: where image n starts in x, and the corner of
-// the window of output pixel (oh, ow).
+// A row of B, k = (n, oh, ow) of this split: the output pixel, the corner of its window
+// (oh*sh, ow*sw), and where image n starts in x.
 struct KB {
   k: u32,
-  oh: u32,
-  ow: u32,
-  base: u32,
-  org: vec2i,
+  w: Walk,
+}
+
+fn pixelStep() -> vec2i {
+  return vec2i(i32(params.sh), i32(params.sw));
 }
 
 fn kB(k: u32) -> KB {
   let p = unflatten3(split * params.kChunk + k, params.OH, params.OW);
-  return KB(k, p.y, p.z, p.x * params.C * params.H * params.W, vec2i(p.yz * vec2u(params.sh, params.sw)));
+  return KB(k, walkFrom(p, pixelStep(), params.C * params.H * params.W));
 }
 
-// k + 1: the next output pixel along the row, wrapping to the next row, then the next image.
 fn nextKB(b: KB) -> KB {
-  var r = b;
-  r.k += 1u;
-  r.ow += 1u;
-  r.org.y += i32(params.sw);
-  let wrapW = r.ow == params.OW;
-  r.ow = select(r.ow, 0u, wrapW);
-  r.org.y = select(r.org.y, 0, wrapW);
-  r.oh = select(r.oh, r.oh + 1u, wrapW);
-  r.org.x = select(r.org.x, r.org.x + i32(params.sh), wrapW);
-  let wrapH = r.oh == params.OH;
-  r.oh = select(r.oh, 0u, wrapH);
-  r.org.x = select(r.org.x, 0, wrapH);
-  r.base = select(r.base, r.base + params.C * params.H * params.W, wrapH);
-  return r;
+  return KB(b.k + 1u, walkNext(b.w, vec2u(params.OH, params.OW), pixelStep(), params.C * params.H * params.W));
 }
 
 fn readB(k: KB, c: ColB) -> f32 {
-  let at = k.org + c.tap; // (ih, iw)
+  let at = k.w.at + c.tap; // (ih, iw)
   if (!c.ok || k.k >= dims.z || any(at < vec2i(0)) || any(at >= vec2i(i32(params.H), i32(params.W)))) { return 0.0; }
-  return x[k.base + c.off + u32(at.x) * params.W + u32(at.y)];
+  return x[k.w.plane + c.off + u32(at.x) * params.W + u32(at.y)];
 }
 
 fn writeC(row: u32, col: u32, v: f32) {

@@ -66,43 +66,25 @@ fn colB(col: u32) -> ColB {
   return ColB((params.n0 + p.x) * params.O * params.OH * params.OW, phase.q0 + vec2i(p.yz), col < dims.y);
 }
 
-// A row of B, k = (o, jh, jw): where channel o starts in an image of gy, and how far tap
-// (jh, jw) moves the position read, (jh, jw) * dq.
+// A row of B, k = (o, jh, jw): the phase tap (jh, jw), how far it moves the position read,
+// (jh, jw) * dq, and where channel o starts in an image of gy.
 struct KB {
   k: u32,
-  jh: u32,
-  jw: u32,
-  off: u32,
-  shift: vec2i,
+  w: Walk,
 }
 
 fn kB(k: u32) -> KB {
-  let t = unflatten3(k, phase.ntap.x, phase.ntap.y);
-  return KB(k, t.y, t.z, t.x * params.OH * params.OW, vec2i(t.yz) * phase.dq);
+  return KB(k, walkFrom(unflatten3(k, phase.ntap.x, phase.ntap.y), phase.dq, params.OH * params.OW));
 }
 
-// k + 1: the next tap along the row, wrapping to the next row, then the next channel.
 fn nextKB(b: KB) -> KB {
-  var r = b;
-  r.k += 1u;
-  r.jw += 1u;
-  r.shift.y += phase.dq.y;
-  let wrapW = r.jw == phase.ntap.y;
-  r.jw = select(r.jw, 0u, wrapW);
-  r.shift.y = select(r.shift.y, 0, wrapW);
-  r.jh = select(r.jh, r.jh + 1u, wrapW);
-  r.shift.x = select(r.shift.x, r.shift.x + phase.dq.x, wrapW);
-  let wrapH = r.jh == phase.ntap.x;
-  r.jh = select(r.jh, 0u, wrapH);
-  r.shift.x = select(r.shift.x, 0, wrapH);
-  r.off = select(r.off, r.off + params.OH * params.OW, wrapH);
-  return r;
+  return KB(b.k + 1u, walkNext(b.w, phase.ntap, phase.dq, params.OH * params.OW));
 }
 
 fn readB(k: KB, c: ColB) -> f32 {
-  let q = c.at - k.shift; // (oh, ow)
+  let q = c.at - k.w.at; // (oh, ow)
   if (!c.ok || k.k >= dims.z || any(q < vec2i(0)) || any(q >= vec2i(i32(params.OH), i32(params.OW)))) { return 0.0; }
-  return gy[c.base + k.off + u32(q.x) * params.OW + u32(q.y)];
+  return gy[c.base + k.w.plane + u32(q.x) * params.OW + u32(q.y)];
 }
 
 fn writeC(row: u32, col: u32, v: f32) {

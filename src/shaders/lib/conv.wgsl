@@ -42,6 +42,38 @@ fn unflatten3(i: u32, b: u32, c: u32) -> vec3u {
   return vec3u(a, q - a * b, i - q * c);
 }
 
+// The GEMMs' k walks over a grid, row by row, then over planes: conv2d's taps (kh, kw)
+// then channels, conv2d_dx's phase taps (jh, jw) then channels, conv2d_dw's pixels
+// (oh, ow) then images. A Walk is such a k: its place t in the n.x x n.y grid, t scaled by
+// the per-row and per-column offsets d (kept by adding), and its plane's offset.
+struct Walk {
+  t: vec2u,
+  at: vec2i,
+  plane: u32,
+}
+
+fn walkFrom(t: vec3u, d: vec2i, planeStep: u32) -> Walk {
+  return Walk(t.yz, vec2i(t.yz) * d, t.x * planeStep);
+}
+
+// The next k: one column on, wrapping to the next row, then to the next plane, with
+// compares and selects instead of the divisions unflatten3 takes.
+fn walkNext(w: Walk, n: vec2u, d: vec2i, planeStep: u32) -> Walk {
+  var r = w;
+  r.t.y += 1u;
+  r.at.y += d.y;
+  let wrapW = r.t.y == n.y;
+  r.t.y = select(r.t.y, 0u, wrapW);
+  r.at.y = select(r.at.y, 0, wrapW);
+  r.t.x = select(r.t.x, r.t.x + 1u, wrapW);
+  r.at.x = select(r.at.x, r.at.x + d.x, wrapW);
+  let wrapH = r.t.x == n.x;
+  r.t.x = select(r.t.x, 0u, wrapH);
+  r.at.x = select(r.at.x, 0, wrapH);
+  r.plane = select(r.plane, r.plane + planeStep, wrapH);
+  return r;
+}
+
 // Rows h < size with h % s = ph: the pixels of one stride phase along an axis (conv2d_dx's
 // GEMM and conv2d_dx_direct.wgsl split dx by phase).
 fn phaseSize(ph: u32, s: u32, size: u32) -> u32 {
