@@ -57,6 +57,8 @@ const CASES: Case[] = [
   { shape: [1, 5, 7, 9], k: [2, 3], s: [1, 2] },
   { shape: [3, 3, 6, 6], k: 2, s: 3 }, // gaps between windows
   { shape: [1, 3, 3, 4], k: [3, 4] }, // one window: global pooling
+  { shape: [2, 3, 6, 10], k: 2 }, // windows tile the input: a thread per window in backward
+  { shape: [3, 5, 9, 4], k: [3, 2] }, // tiling with unequal sides
 ];
 
 describe.each(BACKENDS)('pooling on %s', (bk) => {
@@ -98,16 +100,17 @@ describe.each(BACKENDS)('pooling on %s', (bk) => {
 
     it('maxPool2d ties: the gradient goes to the first maximum in scan order', async () => {
       await run(bk, async () => {
-        const shape = [3, 5, 7, 9];
-        // Three levels only: most windows hold several equal maxima.
-        const xv = randomArray(size(shape), 71, 0, 3).map(Math.floor);
-        for (const [k, s] of [[2, 2], [3, 1], [3, 2]] as const) {
+        // [3, 5, 8, 6] with 2 x 2 windows: they tile it (the backward's thread-per-window path).
+        const ties: [number[], number, number][] = [[[3, 5, 7, 9], 2, 2], [[3, 5, 7, 9], 3, 1], [[3, 5, 7, 9], 3, 2], [[3, 5, 8, 6], 2, 2]];
+        for (const [shape, k, s] of ties) {
+          // Three levels only: most windows hold several equal maxima.
+          const xv = randomArray(size(shape), 71, 0, 3).map(Math.floor);
           const os = outShape(shape, k, s);
           const w = randomArray(size(os), 72);
           const x = tensor(xv, shape).requireGrad();
           backward(sum(mul(maxPool2d(x, k, s), tensor(w, os))));
           // A gradient routed to another of the tied elements would be off by O(1).
-          expectClose(await x.grad!.data(), naive(xv, shape, k, s, true, w).dx, 1e-6, 1e-6, `ties, kernel ${k} stride ${s}`);
+          expectClose(await x.grad!.data(), naive(xv, shape, k, s, true, w).dx, 1e-6, 1e-6, `ties, ${shape}, kernel ${k} stride ${s}`);
         }
       });
     });

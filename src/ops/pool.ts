@@ -14,6 +14,7 @@ import { arr, backendOf, empty, gs, isGpu, isWasm, ws } from './util.js';
 
 const forwardK = kernel({ shader: 'pool', entry: 'forward' });
 const gradK = kernel({ shader: 'pool', entry: 'grad' });
+const gradTiledK = kernel({ shader: 'pool', entry: 'gradTiled' });
 
 /** A window or stride size: one number for both dims, or [height, width]. */
 export type Size2 = number | readonly [number, number];
@@ -53,11 +54,14 @@ function launch(k: typeof forwardK, p: cpu.PoolGeom, src: Tensor, arg: Tensor | 
     return kern(p.planes, p.h, p.w, p.oh, p.ow, p.kh, p.kw, p.sh, p.sw, ws(src).ptr, ws(out).ptr, arg ? ws(arg).ptr : 0);
   }
   if (!isGpu(b)) return (k === forwardK ? cpu.poolForward : cpu.poolBackward)(arr(src), arr(out), arg && arr(arg), p);
-  b.dispatch(k, {
+  // Windows that tile the input exactly: a thread per window writes its inputs' gradients.
+  const tiled = k === gradK && p.sh === p.kh && p.sw === p.kw && p.oh * p.sh === p.h && p.ow * p.sw === p.w;
+  const threads = tiled ? src.size : out.size;
+  b.dispatch(tiled ? gradTiledK : k, {
     bindings: { src: gs(src), arg: arg && gs(arg), out: gs(out) },
-    params: { n: out.size, h: p.h, w: p.w, oh: p.oh, ow: p.ow, kh: p.kh, kw: p.kw, sh: p.sh, sw: p.sw },
+    params: { n: threads, h: p.h, w: p.w, oh: p.oh, ow: p.ow, kh: p.kh, kw: p.kw, sh: p.sh, sw: p.sw },
     constants: { MAX: arg !== null },
-    threads: out.size,
+    threads,
   });
 }
 

@@ -8,10 +8,14 @@
 // - grad: one thread per INPUT element gathers from every window covering it, so
 //   overlapping windows (stride < kernel) need no atomics: average adds g / (kh * kw), max
 //   adds g where the window's `arg` names this element. `src` is x in forward, g in grad.
+// - gradTiled: where the windows tile the input exactly (stride = kernel, no row or column
+//   dropped), one thread per OUTPUT writes its window's kh x kw inputs, the same floats as
+//   grad's one-window sums with a third of the index arithmetic per element (the DCGAN's
+//   2x2 average pools: grad split 8 divisions per input element).
 #include "lib/grid.wgsl"
 
 struct Params {
-  n: u32, // threads: outputs in forward, inputs in grad
+  n: u32, // threads: outputs in forward and gradTiled, inputs in grad
   h: u32, w: u32,
   oh: u32, ow: u32,
   kh: u32, kw: u32,
@@ -85,4 +89,22 @@ fn grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
     }
   }
   out[i] = select(acc / f32(params.kh * params.kw), acc, MAX);
+}
+
+@compute @workgroup_size(WG)
+fn gradTiled(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let i = threadIndex(gid, nw);
+  if (i >= params.n) { return; }
+  let per = params.oh * params.ow;
+  let o = i % per;
+  let base = (i / per) * params.h * params.w + (o / params.ow) * params.kh * params.w + (o % params.ow) * params.kw;
+  let g = src[i];
+  let avg = g / f32(params.kh * params.kw);
+  for (var ky = 0u; ky < params.kh; ky++) {
+    for (var kx = 0u; kx < params.kw; kx++) {
+      var v = avg;
+      if (MAX) { v = select(0.0, g, arg[i] == f32(ky * params.kw + kx)); }
+      out[base + ky * params.w + kx] = v;
+    }
+  }
 }
