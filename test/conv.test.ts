@@ -98,6 +98,8 @@ const CASES: Case[] = [
   c2('3x3 stride 2 padding [1, 2], batch 3', [3, 3, 7, 9], [5, 3, 3, 3], { stride: 2, padding: [1, 2] }, [4, 6], [1, 2]),
   c2("5x5 stride 2 'same', asymmetric along H", [2, 3, 8, 9], [5, 3, 5, 5], { stride: 2, padding: 'same' }, [4, 5], [1, 2]),
   c2("3x3 stride 2 'valid'", [1, 3, 7, 9], [5, 3, 3, 3], { stride: 2, padding: 'valid' }, [3, 4], [0, 0]),
+  // 120 x 70 GEMMs (forward; transposed: its forward): gemmTile's tall 128 x 32 tile.
+  c2('3x3 padding 1, 120 channels out', [2, 3, 5, 7], [120, 3, 3, 3], { padding: 1 }, [5, 7], [1, 1]),
   c2('3x3 dilation 2 padding 2, batch 3', [3, 3, 9, 7], [5, 3, 3, 3], { dilation: 2, padding: 2 }, [9, 7], [2, 2]),
   c2("dilation 2 stride [2, 1] 'same'", [1, 3, 7, 9], [5, 3, 3, 3], { dilation: 2, stride: [2, 1], padding: 'same' }, [4, 9], [2, 2]),
   c2('1x1 stride 2, batch 3', [3, 3, 7, 9], [5, 3, 1, 1], { stride: 2 }, [4, 5], [0, 0]),
@@ -109,6 +111,7 @@ const CASES: Case[] = [
   ct('3x3 stride 2 dilation 2 padding 1 outputPadding 1', [2, 3, 3, 4], [3, 5, 3, 3], { stride: 2, dilation: 2, padding: 1, outputPadding: 1 }, [8, 10], [1, 1]),
   ct('3x3 stride 3 dilation 2 outputPadding [1, 0]', [1, 4, 3, 3], [4, 2, 3, 3], { stride: 3, dilation: 2, outputPadding: [1, 0] }, [12, 11], [0, 0]),
   ct('1x1 stride 2, batch 3', [3, 3, 4, 5], [3, 5, 1, 1], { stride: 2 }, [7, 9], [0, 0]),
+  ct('3x3 padding 1, 120 channels out', [2, 3, 5, 7], [3, 120, 3, 3], { padding: 1 }, [5, 7], [1, 1]),
 ];
 
 /** The DCGAN's layers at batch 2: the discriminator's two convolutions, the generator's four transposed ones. */

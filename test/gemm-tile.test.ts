@@ -49,4 +49,14 @@ describe('gemmTile', () => {
     expect(gemmTile(16, 50176).BM).toBe(16);
     expect(gemmTile(64, 784)).toMatchObject({ BM: 64, BN: 64 });
   });
+
+  it('takes a tile twice as tall and half as wide where that pads the columns 10% less', () => {
+    // convT 256→128's phases at batch 16: 144 columns, 192 at 64 wide and 160 at 32.
+    expect(gemmTile(128, 144)).toMatchObject({ BM: 128, BN: 32 });
+    expect(gemmTile(256, 144)).toMatchObject({ BM: 128, BN: 32 });
+    expect(gemmTile(120, 70)).toMatchObject({ BM: 128, BN: 32 });
+    // 832 against 800 columns: not enough to leave 64 x 64; 64 rows: too few for 128.
+    expect(gemmTile(128, 784)).toMatchObject({ BM: 64, BN: 64 });
+    expect(gemmTile(64, 144)).toMatchObject({ BM: 64, BN: 64 });
+  });
 });

@@ -16,7 +16,8 @@ function naive(a: Float32Array, b: Float32Array, M: number, N: number, K: number
   return c;
 }
 
-const SHAPES: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [5, 300, 9], [65, 127, 33], [64, 128, 100]];
+// 120 x 70 takes gemmTile's tall 128 x 32 tile (test/gemm-tile.test.ts).
+const SHAPES: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [5, 300, 9], [65, 127, 33], [64, 128, 100], [120, 70, 37]];
 const TRANS: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
 
 describe('cpu reference matmul', () => {
@@ -66,6 +67,7 @@ describe.each(BACKENDS)('matmul on %s', (bk) => {
       ...ACTIVATIONS.map((act): [Activation, number, number, number] => [act, 70, 67, 45]),
       ['tanh', 70, 300, 5],
       ['leakyRelu', 70, 6, 45],
+      ['relu', 120, 70, 37],
     ];
     describe.each(TRANS)('backward, transA=%s transB=%s', (tA, tB) => {
       it.each(CASES)('dA, dB and dBias through bias + %s on %i x %i x %i', async (act, M, N, K) => {
