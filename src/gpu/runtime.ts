@@ -81,6 +81,11 @@ export class GpuRuntime implements Backend {
    * device with the feature, and only until `useSubgroups(false)` (init's quad check).
    */
   subgroups: boolean;
+  /**
+   * A CPU adapter (SwiftShader): its SIMD groups are 4 lanes wide. Its few cores need far
+   * fewer workgroups in flight than a GPU, which tile choices measured there take into account.
+   */
+  readonly cpuAdapter: boolean;
   private readonly layouts = new Map<ShaderName, { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout }>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly bindGroups = new Map<string, GPUBindGroup>();
@@ -93,6 +98,7 @@ export class GpuRuntime implements Backend {
    */
   constructor(readonly device: GPUDevice, readonly adapterInfo: GPUAdapterInfo | null, private readonly settle: Settle = (p) => p) {
     this.subgroups = device.features.has('subgroups');
+    this.cpuAdapter = adapterInfo?.subgroupMaxSize === 4;
     this.alignElements = device.limits.minStorageBufferOffsetAlignment / 4;
     this.pool = new BufferPool(device);
     this.uniformBuf = device.createBuffer({ size: UNIFORM_ARENA, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniform-arena' });

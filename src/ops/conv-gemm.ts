@@ -28,8 +28,14 @@ const splitSumK = kernel({ shader: 'splitk_sum' });
  */
 export const CONV_LIMITS = { maxGroups: 65535, directMaxC: 2 };
 
-/** The weight gradient splits its long K until about this many workgroups run... */
-const TARGET_GROUPS = 128;
+/**
+ * The weight gradient splits its long K until about this many workgroups run... On a CPU
+ * adapter 32: its cores are busy with any 32 tiles, and a split only adds partial sums to
+ * write and add up (SwiftShader, Dawn in Node: convT 256→128's weight gradient at batch 64,
+ * 2 splits → 1, 268-279 → 229 ms; 128→64 at batch 16, 2 → 1, 75-78 → 68-69). A GPU's
+ * hundreds of cores want 128 (not measured here: no GPU).
+ */
+const TARGET_GROUPS = { gpu: 128, cpu: 32 };
 /** ...but never into chunks shorter than this. */
 const MIN_CHUNK = 256;
 /** Pixels of a phase row per thread in conv2d_dx_direct.wgsl (its RUN). */
@@ -130,7 +136,8 @@ export function convWeightGrad(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   const cols = g.C * g.KH * g.KW;
   const t = gemmTile(g.O, cols);
   const tiles = Math.ceil(g.O / t.BM) * Math.ceil(cols / t.BN);
-  const want = Math.max(1, Math.min(Math.ceil(TARGET_GROUPS / tiles), Math.floor(K / MIN_CHUNK), CONV_LIMITS.maxGroups));
+  const target = b.cpuAdapter ? TARGET_GROUPS.cpu : TARGET_GROUPS.gpu;
+  const want = Math.max(1, Math.min(Math.ceil(target / tiles), Math.floor(K / MIN_CHUNK), CONV_LIMITS.maxGroups));
   const kChunk = Math.ceil(K / want / BK) * BK;
   const splits = Math.ceil(K / kChunk);
   const part = empty([splits, ...wShape], b);
