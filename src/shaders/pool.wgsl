@@ -32,13 +32,18 @@ struct Params {
 // Max pooling; average pooling when false.
 override MAX: bool = false;
 
+// Where output i's window starts in the input.
+fn windowStart(i: u32) -> u32 {
+  let per = params.oh * params.ow;
+  let o = i % per;
+  return (i / per) * params.h * params.w + (o / params.ow) * params.sh * params.w + (o % params.ow) * params.sw;
+}
+
 @compute @workgroup_size(WG)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = threadIndex(gid, nw);
   if (i >= params.n) { return; }
-  let per = params.oh * params.ow;
-  let o = i % per;
-  let base = (i / per) * params.h * params.w + (o / params.ow) * params.sh * params.w + (o % params.ow) * params.sw;
+  let base = windowStart(i);
   var best = src[base];
   var at = 0u;
   var acc = 0.0;
@@ -95,9 +100,7 @@ fn grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: 
 fn gradTiled(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let i = threadIndex(gid, nw);
   if (i >= params.n) { return; }
-  let per = params.oh * params.ow;
-  let o = i % per;
-  let base = (i / per) * params.h * params.w + (o / params.ow) * params.kh * params.w + (o % params.ow) * params.kw;
+  let base = windowStart(i);
   let g = src[i];
   let avg = g / f32(params.kh * params.kw);
   for (var ky = 0u; ky < params.kh; ky++) {
