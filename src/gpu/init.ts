@@ -10,7 +10,7 @@ import { CpuBackend } from '../cpu/backend.js';
 import { backend, hasBackend, setBackend } from '../context.js';
 import { DeviceError, ValueError } from '../errors.js';
 import { quadsAreConsecutive } from './quads.js';
-import { GpuRuntime, type Settle } from './runtime.js';
+import { GpuRuntime, isCpuAdapter, type Settle } from './runtime.js';
 import { WasmBackend } from '../wasm/backend.js';
 import type { Backend } from '../backend.js';
 
@@ -93,9 +93,8 @@ export async function init(opts: InitOptions = {}): Promise<Backend> {
   const source = gpuSource(opts);
   const adapter = await source.requestAdapter({ powerPreference: opts.powerPreference });
   if (!adapter) throw new DeviceError('WebGPU is available but no adapter was found (requestAdapter() returned null)');
-  // Subgroups only where they are 4 lanes wide, a CPU adapter's SIMD width (SwiftShader),
-  // the one kind of device where the GEMM's quad sharing was measured to pay.
-  const quads = adapter.features.has('subgroups') && adapter.info?.subgroupMaxSize === 4;
+  // Subgroups only on a CPU adapter, the one kind of device where the GEMM's quad sharing was measured to pay.
+  const quads = adapter.features.has('subgroups') && isCpuAdapter(adapter.info);
   const device = await adapter.requestDevice({
     requiredFeatures: quads ? ['subgroups' as GPUFeatureName] : [], // not yet in @webgpu/types' GPUFeatureName
     requiredLimits: {

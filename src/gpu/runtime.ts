@@ -55,6 +55,15 @@ function threadGrid(k: Kernel, threads: number): [number, number] {
   return grid(Math.ceil(threads / k.workgroupSize));
 }
 
+/**
+ * A CPU adapter (SwiftShader): its SIMD groups, and so its subgroups, are 4 lanes wide. Its
+ * few cores need far fewer workgroups in flight than a GPU, and it is the one kind of device
+ * where the GEMM's quad sharing was measured to pay (init asks for subgroups only there).
+ */
+export function isCpuAdapter(info: GPUAdapterInfo | null | undefined): boolean {
+  return info?.subgroupMaxSize === 4;
+}
+
 export class GpuRuntime implements Backend {
   readonly kind = 'webgpu' as const;
   readonly precision = 'float32' as const;
@@ -81,10 +90,7 @@ export class GpuRuntime implements Backend {
    * device with the feature, and only until `useSubgroups(false)` (init's quad check).
    */
   subgroups: boolean;
-  /**
-   * A CPU adapter (SwiftShader): its SIMD groups are 4 lanes wide. Its few cores need far
-   * fewer workgroups in flight than a GPU, which tile choices measured there take into account.
-   */
+  /** Whether the adapter is a CPU one (`isCpuAdapter`); tile choices measured there use it. */
   readonly cpuAdapter: boolean;
   private readonly layouts = new Map<ShaderName, { bgl: GPUBindGroupLayout; pl: GPUPipelineLayout }>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -98,7 +104,7 @@ export class GpuRuntime implements Backend {
    */
   constructor(readonly device: GPUDevice, readonly adapterInfo: GPUAdapterInfo | null, private readonly settle: Settle = (p) => p) {
     this.subgroups = device.features.has('subgroups');
-    this.cpuAdapter = adapterInfo?.subgroupMaxSize === 4;
+    this.cpuAdapter = isCpuAdapter(adapterInfo);
     this.alignElements = device.limits.minStorageBufferOffsetAlignment / 4;
     this.pool = new BufferPool(device);
     this.uniformBuf = device.createBuffer({ size: UNIFORM_ARENA, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniform-arena' });

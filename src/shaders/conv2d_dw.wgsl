@@ -70,7 +70,7 @@ fn nextKB(b: KB) -> KB {
 
 fn readB(k: KB, c: ColB) -> f32 {
   let at = k.w.at + c.tap; // (ih, iw)
-  if (!c.ok || k.k >= dims.z || any(at < vec2i(0)) || any(at >= vec2i(i32(params.H), i32(params.W)))) { return 0.0; }
+  if (!c.ok || k.k >= dims.z || !inPlane(at, vec2u(params.H, params.W))) { return 0.0; }
   return x[k.w.plane + c.off + u32(at.x) * params.W + u32(at.y)];
 }
 

@@ -83,7 +83,7 @@ fn nextKB(b: KB) -> KB {
 
 fn readB(k: KB, c: ColB) -> f32 {
   let q = c.at - k.w.at; // (oh, ow)
-  if (!c.ok || k.k >= dims.z || any(q < vec2i(0)) || any(q >= vec2i(i32(params.OH), i32(params.OW)))) { return 0.0; }
+  if (!c.ok || k.k >= dims.z || !inPlane(q, vec2u(params.OH, params.OW))) { return 0.0; }
   return gy[c.base + k.w.plane + u32(q.x) * params.OW + u32(q.y)];
 }
 

@@ -42,6 +42,11 @@ fn unflatten3(i: u32, b: u32, c: u32) -> vec3u {
   return vec3u(a, q - a * b, i - q * c);
 }
 
+// Whether position p lies inside a plane of `size` (not in the padding around it).
+fn inPlane(p: vec2i, size: vec2u) -> bool {
+  return all(p >= vec2i(0)) && all(p < vec2i(size));
+}
+
 // The GEMMs' k walks over a grid, row by row, then over planes: conv2d's taps (kh, kw)
 // then channels, conv2d_dx's phase taps (jh, jw) then channels, conv2d_dw's pixels
 // (oh, ow) then images. A Walk is such a k: its place t in the n.x x n.y grid, t scaled by
