@@ -1,11 +1,12 @@
 // conv2d's forward pass (and convTranspose2d's input gradient) as an implicit GEMM, the
 // tiled loop of lib/gemm.wgsl with the im2col indexing in the read accessors, so the
 // [C*KH*KW, batch*OH*OW] patch matrix is never stored:
-//   A = w as [O, C*KH*KW]                  row o, k = (c, kh, kw): w as it is stored
-//   B = im2col(x) [C*KH*KW, batch*OH*OW]   col = (n, oh, ow): gathered from x, 0 in the padding
+//   A = w as [O, KH*KW*C]                  row o, k = (kh, kw, c)
+//   B = im2col(x) [KH*KW*C, OH*OW*batch]   col = (oh, ow, n): gathered from x, 0 in the padding
 //   C -> y [batch, O, OH, OW]              act(v + bias[o]) written at (n, o, oh, ow)
-// Consecutive columns are consecutive ow, so B's reads and C's writes run along rows of x
-// and y (TRANS_B = false); A is read along k (TRANS_A = false).
+// k runs tap by tap and a column tile holds few pixels (the batch is the fastest column),
+// so a tile skips the taps that fall in the padding for all its pixels (gemmRuns), as in
+// conv2d_dx.wgsl.
 #include "lib/gemm.wgsl"
 #include "lib/epilogue.wgsl"
 #include "lib/conv.wgsl"
@@ -16,17 +17,24 @@
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-// A (w as stored) needs nothing but k.
-alias KA = u32;
-fn kA(k: u32) -> u32 { return k; }
-
-fn readA(row: u32, k: u32) -> f32 {
-  if (row >= dims.x || k >= dims.z) { return 0.0; }
-  return w[row * dims.z + k];
+// A row of A, k = (kh, kw, c): where w[0, c, kh, kw] is.
+struct KA {
+  off: u32,
+  ok: bool,
 }
 
-// A column of B, output pixel (n, oh, ow): where image n starts in x, and the top-left
-// corner of the pixel's window (in the padded frame, so it may be negative).
+fn kA(k: u32) -> KA {
+  let t = unflatten3(k, params.KW, params.C);
+  return KA((t.z * params.KH + t.x) * params.KW + t.y, k < dims.z);
+}
+
+fn readA(row: u32, k: KA) -> f32 {
+  if (row >= dims.x || !k.ok) { return 0.0; }
+  return w[row * dims.z + k.off];
+}
+
+// A column of B, output pixel (oh, ow) of image n: where image n starts in x, and the
+// top-left corner of the pixel's window (in the padded frame, so it may be negative).
 struct ColB {
   base: u32,
   org: vec2i,
@@ -34,12 +42,12 @@ struct ColB {
 }
 
 fn colB(col: u32) -> ColB {
-  let p = unflatten3(col, params.OH, params.OW);
-  let org = vec2i(p.yz * vec2u(params.sh, params.sw)) - vec2i(i32(params.pt), i32(params.pl));
-  return ColB((params.n0 + p.x) * params.C * params.H * params.W, org, col < dims.y);
+  let p = unflatten3(col, params.OW, params.batch);
+  let org = vec2i(p.xy * vec2u(params.sh, params.sw)) - vec2i(i32(params.pt), i32(params.pl));
+  return ColB((params.n0 + p.z) * params.C * params.H * params.W, org, col < dims.y);
 }
 
-// A row of B, k = (c, kh, kw): the tap (kh, kw) of the window, its offset (kh*dh, kw*dw),
+// A row of B, k = (kh, kw, c): the tap (kh, kw) of the window, its offset (kh*dh, kw*dw),
 // and where channel c starts in an image.
 struct KB {
   k: u32,
@@ -51,11 +59,11 @@ fn tapStep() -> vec2i {
 }
 
 fn kB(k: u32) -> KB {
-  return KB(k, walkFrom(unflatten3(k, params.KH, params.KW), tapStep(), params.H * params.W));
+  return KB(k, walkFrom(k, vec2u(params.KH, params.KW), params.C, tapStep(), params.H * params.W));
 }
 
 fn nextKB(b: KB) -> KB {
-  return KB(b.k + 1u, walkNext(b.w, vec2u(params.KH, params.KW), tapStep(), params.H * params.W));
+  return KB(b.k + 1u, walkNext(b.w, vec2u(params.KH, params.KW), params.C, tapStep(), params.H * params.W));
 }
 
 fn readB(k: KB, c: ColB) -> f32 {
@@ -65,8 +73,8 @@ fn readB(k: KB, c: ColB) -> f32 {
 }
 
 fn writeC(row: u32, col: u32, v: f32) {
-  let p = unflatten3(col, params.OH, params.OW);
-  y[(((params.n0 + p.x) * params.O + row) * params.OH + p.y) * params.OW + p.z] = epilogue(v, row, params.alpha);
+  let p = unflatten3(col, params.OW, params.batch);
+  y[(((params.n0 + p.z) * params.O + row) * params.OH + p.x) * params.OW + p.y] = epilogue(v, row, params.alpha);
 }
 
 @compute @workgroup_size(TX, TY, 1u)
@@ -74,5 +82,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
         @builtin(local_invocation_index) li: u32) {
   let d = vec3u(params.O, params.batch * params.OH * params.OW, params.C * params.KH * params.KW);
   dims = d;
-  gemm(d, wg.xy, lid.xy, li);
+  let span = tileSpan(vec2u(wg.x * BN, min(wg.x * BN + BN, d.y)), params.batch, params.OW);
+  let s = vec2i(i32(params.sh), i32(params.sw));
+  let jh = liveRange(-i32(params.pt), s.x, i32(params.dh), span.xy, params.KH, params.H);
+  let jw = liveRange(-i32(params.pl), s.y, i32(params.dw), span.zw, params.KW, params.W);
+  gemmRuns(d, wg.xy, lid.xy, li, gridRuns(jh, jw, vec2u(params.KH, params.KW), params.C, BK));
 }

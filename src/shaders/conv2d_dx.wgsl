@@ -4,10 +4,13 @@
 //   oh = (h + pt - kh*dh) / sh is an integer in [0, OH) (and likewise ow).
 // Every h with h % sh = ph takes the same kh's, kh = kh0 + j * steph (steph = sh / gcd(sh, dh)),
 // so the output pixels of one phase (ph, pw) = workgroup z form a dense GEMM
-//   A = w as [C, O*nh*nw]               row c, k = (o, jh, jw)
-//   B = gy as [O*nh*nw, batch*Hp*Wp]    col = (n, ih, iw) for h = ph + ih*sh, w = pw + iw*sw
+//   A = w as [C, nh*nw*O]               row c, k = (jh, jw, o)
+//   B = gy as [nh*nw*O, Hp*Wp*batch]    col = (ih, iw, n) for h = ph + ih*sh, w = pw + iw*sw
 //   C -> dx [batch, C, H, W]            act(v + bias[c]) written at (n, c, h, w)
 // and nothing is multiplied by the zeros a col2im of a strided convolution would insert.
+// k runs tap by tap and a column tile holds few pixels (the batch is the fastest column),
+// so a tile skips the taps that fall outside gy for all its pixels (gemmRuns): on the
+// DCGAN's 3x3 and 6x6 planes a 5x5 kernel's border taps are a quarter of the products.
 #include "lib/gemm.wgsl"
 #include "lib/epilogue.wgsl"
 #include "lib/conv.wgsl"
@@ -35,17 +38,17 @@ struct Phase {
 // This workgroup's phase.
 var<private> phase: Phase;
 
-// A row of A, k = (o, jh, jw): where w[o, 0, kh, kw] is, for the tap (kh, kw) of (jh, jw).
+// A row of A, k = (jh, jw, o): where w[o, 0, kh, kw] is, for the tap (kh, kw) of (jh, jw).
 struct KA {
   off: u32,
   ok: bool,
 }
 
 fn kA(k: u32) -> KA {
-  let t = unflatten3(k, phase.ntap.x, phase.ntap.y);
-  let kh = phase.tap0.x + t.y * params.steph;
-  let kw = phase.tap0.y + t.z * params.stepw;
-  return KA((t.x * params.C * params.KH + kh) * params.KW + kw, k < dims.z);
+  let t = unflatten3(k, phase.ntap.y, params.O);
+  let kh = phase.tap0.x + t.x * params.steph;
+  let kw = phase.tap0.y + t.y * params.stepw;
+  return KA((t.z * params.C * params.KH + kh) * params.KW + kw, k < dims.z);
 }
 
 fn readA(row: u32, k: KA) -> f32 {
@@ -53,8 +56,8 @@ fn readA(row: u32, k: KA) -> f32 {
   return w[k.off + row * params.KH * params.KW];
 }
 
-// A column of B, pixel (n, ih, iw) of the phase: where image n starts in gy, and the
-// position of gy it reads at tap (0, 0).
+// A column of B, pixel (ih, iw) of image n of the phase: where image n starts in gy, and
+// the position of gy it reads at tap (0, 0).
 struct ColB {
   base: u32,
   at: vec2i,
@@ -62,23 +65,23 @@ struct ColB {
 }
 
 fn colB(col: u32) -> ColB {
-  let p = unflatten3(col, phase.size.x, phase.size.y);
-  return ColB((params.n0 + p.x) * params.O * params.OH * params.OW, phase.q0 + vec2i(p.yz), col < dims.y);
+  let p = unflatten3(col, phase.size.y, params.batch);
+  return ColB((params.n0 + p.z) * params.O * params.OH * params.OW, phase.q0 + vec2i(p.xy), col < dims.y);
 }
 
-// A row of B, k = (o, jh, jw): the phase tap (jh, jw), how far it moves the position read,
-// (jh, jw) * dq, and where channel o starts in an image of gy.
+// A row of B, k = (jh, jw, o): the phase tap (jh, jw), how far it moves the position
+// read, (jh, jw) * dq, and where channel o starts in an image of gy.
 struct KB {
   k: u32,
   w: Walk,
 }
 
 fn kB(k: u32) -> KB {
-  return KB(k, walkFrom(unflatten3(k, phase.ntap.x, phase.ntap.y), phase.dq, params.OH * params.OW));
+  return KB(k, walkFrom(k, phase.ntap, params.O, phase.dq, params.OH * params.OW));
 }
 
 fn nextKB(b: KB) -> KB {
-  return KB(b.k + 1u, walkNext(b.w, phase.ntap, phase.dq, params.OH * params.OW));
+  return KB(b.k + 1u, walkNext(b.w, phase.ntap, params.O, phase.dq, params.OH * params.OW));
 }
 
 fn readB(k: KB, c: ColB) -> f32 {
@@ -88,9 +91,9 @@ fn readB(k: KB, c: ColB) -> f32 {
 }
 
 fn writeC(row: u32, col: u32, v: f32) {
-  let p = unflatten3(col, phase.size.x, phase.size.y);
-  let at = phase.at + vec2u(p.y * params.sh, p.z * params.sw); // (h, w)
-  dx[(((params.n0 + p.x) * params.C + row) * params.H + at.x) * params.W + at.y] = epilogue(v, row, params.alpha);
+  let p = unflatten3(col, phase.size.y, params.batch);
+  let at = phase.at + vec2u(p.x * params.sh, p.y * params.sw); // (h, w)
+  dx[(((params.n0 + p.z) * params.C + row) * params.H + at.x) * params.W + at.y] = epilogue(v, row, params.alpha);
 }
 
 @compute @workgroup_size(TX, TY, 1u)
@@ -103,7 +106,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let wp = phaseSize(ph.y, params.sw, params.W);
   let d = vec3u(params.C, params.batch * hp * wp, params.O * th.y * tw.y);
   let tap0 = vec2u(th.x, tw.x);
-  phase = Phase(ph, tap0, vec2u(th.y, tw.y), vec2u(hp, wp), phaseOrigin(ph, tap0), phaseShift());
+  let q0 = phaseOrigin(ph, tap0);
+  let dq = phaseShift();
+  phase = Phase(ph, tap0, vec2u(th.y, tw.y), vec2u(hp, wp), q0, dq);
   dims = d;
-  gemm(d, wg.xy, lid.xy, li);
+  let span = tileSpan(vec2u(wg.x * BN, min(wg.x * BN + BN, d.y)), params.batch, wp);
+  let jh = liveRange(q0.x, 1, -dq.x, span.xy, th.y, params.OH);
+  let jw = liveRange(q0.y, 1, -dq.y, span.zw, tw.y, params.OW);
+  gemmRuns(d, wg.xy, lid.xy, li, gridRuns(jh, jw, vec2u(th.y, tw.y), params.O, BK));
 }

@@ -47,36 +47,76 @@ fn inPlane(p: vec2i, size: vec2u) -> bool {
   return all(p >= vec2i(0)) && all(p < vec2i(size));
 }
 
-// The GEMMs' k walks over a grid, row by row, then over planes: conv2d's taps (kh, kw)
-// then channels, conv2d_dx's phase taps (jh, jw) then channels, conv2d_dw's pixels
+// The GEMMs' k walks over a grid, then over planes, the plane fastest: conv2d's taps (kh,
+// kw) then channels, conv2d_dx's phase taps (jh, jw) then channels, conv2d_dw's pixels
 // (oh, ow) then images. A Walk is such a k: its place t in the n.x x n.y grid, t scaled by
-// the per-row and per-column offsets d (kept by adding), and its plane's offset.
+// the per-row and per-column offsets d, and its plane's index and offset, all kept by adding.
 struct Walk {
   t: vec2u,
   at: vec2i,
+  p: u32,
   plane: u32,
 }
 
-fn walkFrom(t: vec3u, d: vec2i, planeStep: u32) -> Walk {
-  return Walk(t.yz, vec2i(t.yz) * d, t.x * planeStep);
+fn walkFrom(k: u32, n: vec2u, planes: u32, d: vec2i, planeStep: u32) -> Walk {
+  let u = unflatten3(k, n.y, planes);
+  return Walk(u.xy, vec2i(u.xy) * d, u.z, u.z * planeStep);
 }
 
-// The next k: one column on, wrapping to the next row, then to the next plane, with
-// compares and selects instead of the divisions unflatten3 takes.
-fn walkNext(w: Walk, n: vec2u, d: vec2i, planeStep: u32) -> Walk {
+// The next k: one plane on, wrapping to the next place of the row, then to the next row,
+// with compares and selects instead of the divisions unflatten3 takes.
+fn walkNext(w: Walk, n: vec2u, planes: u32, d: vec2i, planeStep: u32) -> Walk {
   var r = w;
-  r.t.y += 1u;
-  r.at.y += d.y;
+  r.p += 1u;
+  r.plane += planeStep;
+  let wrapP = r.p == planes;
+  r.p = select(r.p, 0u, wrapP);
+  r.plane = select(r.plane, 0u, wrapP);
+  r.t.y = select(r.t.y, r.t.y + 1u, wrapP);
+  r.at.y = select(r.at.y, r.at.y + d.y, wrapP);
   let wrapW = r.t.y == n.y;
   r.t.y = select(r.t.y, 0u, wrapW);
   r.at.y = select(r.at.y, 0, wrapW);
   r.t.x = select(r.t.x, r.t.x + 1u, wrapW);
   r.at.x = select(r.at.x, r.at.x + d.x, wrapW);
-  let wrapH = r.t.x == n.x;
-  r.t.x = select(r.t.x, 0u, wrapH);
-  r.at.x = select(r.at.x, 0, wrapH);
-  r.plane = select(r.plane, r.plane + planeStep, wrapH);
   return r;
+}
+
+// The pixels of GEMM columns c.x ..< c.y, where columns are (row, column, image) over a
+// plane `width` wide: the rows they span, and the columns (all of them once they wrap to a
+// second row), as (first row, last row, first column, last column).
+fn tileSpan(c: vec2u, batch: u32, width: u32) -> vec4u {
+  let first = min(c.x, c.y - 1u) / batch;
+  let last = (c.y - 1u) / batch;
+  let rows = vec2u(first / width, last / width);
+  return vec4u(rows, select(vec2u(0u, width - 1u), vec2u(first % width, last % width), rows.x == rows.y));
+}
+
+// Along one axis, the j < n that some i in span reaches inside a plane of `size`, at
+// q = base + i*di + j*dj (di >= 0), as (first, last); first > last when none. With i a
+// tile's pixels and j the taps: the taps to visit; with i the taps and j the pixels: the pixels.
+fn liveRange(base: i32, di: i32, dj: i32, span: vec2u, n: u32, size: u32) -> vec2u {
+  var lo = n;
+  var hi = 0u;
+  for (var j = 0u; j < n; j++) {
+    let q = base + i32(j) * dj;
+    if (q + i32(span.y) * di >= 0 && q + i32(span.x) * di < i32(size)) {
+      lo = min(lo, j);
+      hi = j;
+    }
+  }
+  return vec2u(lo, hi);
+}
+
+// gemmRuns' runs for a k of (jh, jw, plane) with `planes` planes per grid place (a Walk's
+// k), over the places jh.x ..= jh.y by jw.x ..= jw.y of an n.x x n.y grid: a run per jh.
+// All of K (one run) unless planes is a multiple of the slice depth bk, which keeps each run
+// start on a slice.
+fn gridRuns(jh: vec2u, jw: vec2u, n: vec2u, planes: u32, bk: u32) -> vec4u {
+  let K = n.x * n.y * planes;
+  if (planes % bk != 0u) { return vec4u(0u, K, K, 1u); }
+  let count = select(0u, jh.y + 1u - jh.x, jh.x <= jh.y && jw.x <= jw.y);
+  return vec4u((jh.x * n.y + jw.x) * planes, (jw.y + 1u - jw.x) * planes, n.y * planes, count);
 }
 
 // Rows h < size with h % s = ph: the pixels of one stride phase along an axis (conv2d_dx's

@@ -68,6 +68,14 @@ fn tileB4(i: u32) -> vec4f {
 // dims = (M, N, K); tile = the workgroup id (x: column tile, y: row tile); lid and li =
 // the thread's local id and local index.
 fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) {
+  gemmRuns(dims, tile, lid, li, vec4u(0u, dims.z, dims.z, 1u));
+}
+
+// gemm over only some of K: runs.w runs of runs.y k's, runs.z apart, from runs.x (clipped
+// to K), in k order. The k's left out must be ones where A or B is 0 for this tile (a
+// convolution's taps that fall in the padding for every pixel of the tile), and each run
+// start and length a multiple of BK unless there is one run. Not with SUM_A or SUM_B.
+fn gemmRuns(dims: vec3u, tile: vec2u, lid: vec2u, li: u32, runs: vec4u) {
   let threads = TX * TY;
   let row0 = tile.y * BM;
   let col0 = tile.x * BN;
@@ -75,74 +83,77 @@ fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) {
   var acc: array<vec4f, 32>;
   let sumA = SUM_A && tile.x == 0u;
   let sumB = SUM_B && tile.y == 0u;
-  for (var k0 = 0u; k0 < dims.z; k0 += BK) {
-    if (!TRANS_A && threads % BK == 0u) {
-      // The same order as below, where each thread keeps one k of the slice.
-      let k = li % BK;
-      let ka = kA(k0 + k);
-      for (var m = li / BK; m < BM; m += threads / BK) {
-        As[k * BM + m] = readA(row0 + m, ka);
-      }
-    } else {
-      for (var i = li; i < BM * BK; i += threads) {
-        var m: u32; var k: u32;
-        if (TRANS_A) { m = i % BM; k = i / BM; } else { k = i % BK; m = i / BK; }
-        As[k * BM + m] = readA(row0 + m, kA(k0 + k));
-      }
-    }
-    if (TRANS_B) {
-      for (var i = li; i < BK * BN; i += threads) {
-        let k = i % BK;
-        let n = i / BK;
-        Bs[k * BN + n] = readB(kB(k0 + k), colB(col0 + n));
-      }
-    } else {
-      // Consecutive threads take consecutive columns; BN is a multiple of TX * TY.
-      for (var n = li; n < BN; n += threads) {
-        let c = colB(col0 + n);
-        var kk = kB(k0);
-        for (var k = 0u; k < BK; k++) {
-          Bs[k * BN + n] = readB(kk, c);
-          kk = nextKB(kk);
+  for (var r = 0u; r < runs.w; r++) {
+    let kEnd = min(runs.x + r * runs.z + runs.y, dims.z);
+    for (var k0 = runs.x + r * runs.z; k0 < kEnd; k0 += BK) {
+      if (!TRANS_A && threads % BK == 0u) {
+        // The same order as below, where each thread keeps one k of the slice.
+        let k = li % BK;
+        let ka = kA(k0 + k);
+        for (var m = li / BK; m < BM; m += threads / BK) {
+          As[k * BM + m] = readA(row0 + m, ka);
+        }
+      } else {
+        for (var i = li; i < BM * BK; i += threads) {
+          var m: u32; var k: u32;
+          if (TRANS_A) { m = i % BM; k = i / BM; } else { k = i % BK; m = i / BK; }
+          As[k * BM + m] = readA(row0 + m, kA(k0 + k));
         }
       }
-    }
-    workgroupBarrier();
-    for (var k = 0u; k < BK; k++) {
-      let ar = k * BM + lid.y * RM;
-      let br = k * BN + lid.x * RN;
-      // Written out: a loop over the rows would index acc dynamically, which SwiftShader
-      // turns into gathers (2.6x slower measured).
-      if (WIDE) {
-        let a = tileA4(ar);
-        let b0 = tileB4(br); let b1 = tileB4(br + 4u); let b2 = tileB4(br + 8u); let b3 = tileB4(br + 12u);
-        let b4 = tileB4(br + 16u); let b5 = tileB4(br + 20u); let b6 = tileB4(br + 24u); let b7 = tileB4(br + 28u);
-        acc[0] += a.x * b0; acc[1] += a.x * b1; acc[2] += a.x * b2; acc[3] += a.x * b3;
-        acc[4] += a.x * b4; acc[5] += a.x * b5; acc[6] += a.x * b6; acc[7] += a.x * b7;
-        acc[8] += a.y * b0; acc[9] += a.y * b1; acc[10] += a.y * b2; acc[11] += a.y * b3;
-        acc[12] += a.y * b4; acc[13] += a.y * b5; acc[14] += a.y * b6; acc[15] += a.y * b7;
-        acc[16] += a.z * b0; acc[17] += a.z * b1; acc[18] += a.z * b2; acc[19] += a.z * b3;
-        acc[20] += a.z * b4; acc[21] += a.z * b5; acc[22] += a.z * b6; acc[23] += a.z * b7;
-        acc[24] += a.w * b0; acc[25] += a.w * b1; acc[26] += a.w * b2; acc[27] += a.w * b3;
-        acc[28] += a.w * b4; acc[29] += a.w * b5; acc[30] += a.w * b6; acc[31] += a.w * b7;
+      if (TRANS_B) {
+        for (var i = li; i < BK * BN; i += threads) {
+          let k = i % BK;
+          let n = i / BK;
+          Bs[k * BN + n] = readB(kB(k0 + k), colB(col0 + n));
+        }
       } else {
-        let b0 = tileB4(br);
-        let b1 = tileB4(br + 4u);
-        let a = rowsA(ar, li);
-        let a0 = a[0]; let a1 = a[1]; let a2 = a[2]; let a3 = a[3];
-        acc[0] += a0.x * b0; acc[1] += a0.x * b1; acc[2] += a0.y * b0; acc[3] += a0.y * b1;
-        acc[4] += a0.z * b0; acc[5] += a0.z * b1; acc[6] += a0.w * b0; acc[7] += a0.w * b1;
-        acc[8] += a1.x * b0; acc[9] += a1.x * b1; acc[10] += a1.y * b0; acc[11] += a1.y * b1;
-        acc[12] += a1.z * b0; acc[13] += a1.z * b1; acc[14] += a1.w * b0; acc[15] += a1.w * b1;
-        acc[16] += a2.x * b0; acc[17] += a2.x * b1; acc[18] += a2.y * b0; acc[19] += a2.y * b1;
-        acc[20] += a2.z * b0; acc[21] += a2.z * b1; acc[22] += a2.w * b0; acc[23] += a2.w * b1;
-        acc[24] += a3.x * b0; acc[25] += a3.x * b1; acc[26] += a3.y * b0; acc[27] += a3.y * b1;
-        acc[28] += a3.z * b0; acc[29] += a3.z * b1; acc[30] += a3.w * b0; acc[31] += a3.w * b1;
+        // Consecutive threads take consecutive columns; BN is a multiple of TX * TY.
+        for (var n = li; n < BN; n += threads) {
+          let c = colB(col0 + n);
+          var kk = kB(k0);
+          for (var k = 0u; k < BK; k++) {
+            Bs[k * BN + n] = readB(kk, c);
+            kk = nextKB(kk);
+          }
+        }
       }
+      workgroupBarrier();
+      for (var k = 0u; k < BK; k++) {
+        let ar = k * BM + lid.y * RM;
+        let br = k * BN + lid.x * RN;
+        // Written out: a loop over the rows would index acc dynamically, which SwiftShader
+        // turns into gathers (2.6x slower measured).
+        if (WIDE) {
+          let a = tileA4(ar);
+          let b0 = tileB4(br); let b1 = tileB4(br + 4u); let b2 = tileB4(br + 8u); let b3 = tileB4(br + 12u);
+          let b4 = tileB4(br + 16u); let b5 = tileB4(br + 20u); let b6 = tileB4(br + 24u); let b7 = tileB4(br + 28u);
+          acc[0] += a.x * b0; acc[1] += a.x * b1; acc[2] += a.x * b2; acc[3] += a.x * b3;
+          acc[4] += a.x * b4; acc[5] += a.x * b5; acc[6] += a.x * b6; acc[7] += a.x * b7;
+          acc[8] += a.y * b0; acc[9] += a.y * b1; acc[10] += a.y * b2; acc[11] += a.y * b3;
+          acc[12] += a.y * b4; acc[13] += a.y * b5; acc[14] += a.y * b6; acc[15] += a.y * b7;
+          acc[16] += a.z * b0; acc[17] += a.z * b1; acc[18] += a.z * b2; acc[19] += a.z * b3;
+          acc[20] += a.z * b4; acc[21] += a.z * b5; acc[22] += a.z * b6; acc[23] += a.z * b7;
+          acc[24] += a.w * b0; acc[25] += a.w * b1; acc[26] += a.w * b2; acc[27] += a.w * b3;
+          acc[28] += a.w * b4; acc[29] += a.w * b5; acc[30] += a.w * b6; acc[31] += a.w * b7;
+        } else {
+          let b0 = tileB4(br);
+          let b1 = tileB4(br + 4u);
+          let a = rowsA(ar, li);
+          let a0 = a[0]; let a1 = a[1]; let a2 = a[2]; let a3 = a[3];
+          acc[0] += a0.x * b0; acc[1] += a0.x * b1; acc[2] += a0.y * b0; acc[3] += a0.y * b1;
+          acc[4] += a0.z * b0; acc[5] += a0.z * b1; acc[6] += a0.w * b0; acc[7] += a0.w * b1;
+          acc[8] += a1.x * b0; acc[9] += a1.x * b1; acc[10] += a1.y * b0; acc[11] += a1.y * b1;
+          acc[12] += a1.z * b0; acc[13] += a1.z * b1; acc[14] += a1.w * b0; acc[15] += a1.w * b1;
+          acc[16] += a2.x * b0; acc[17] += a2.x * b1; acc[18] += a2.y * b0; acc[19] += a2.y * b1;
+          acc[20] += a2.z * b0; acc[21] += a2.z * b1; acc[22] += a2.w * b0; acc[23] += a2.w * b1;
+          acc[24] += a3.x * b0; acc[25] += a3.x * b1; acc[26] += a3.y * b0; acc[27] += a3.y * b1;
+          acc[28] += a3.z * b0; acc[29] += a3.z * b1; acc[30] += a3.w * b0; acc[31] += a3.w * b1;
+        }
+      }
+      if (sumA) { sumSlice(li, BM); }
+      if (sumB) { sumSlice(li, BN); }
+      workgroupBarrier();
     }
-    if (sumA) { sumSlice(li, BM); }
-    if (sumB) { sumSlice(li, BN); }
-    workgroupBarrier();
   }
   for (var i = 0u; i < RM; i++) {
     let row = row0 + lid.y * RM + i;
