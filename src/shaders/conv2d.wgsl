@@ -82,7 +82,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
         @builtin(local_invocation_index) li: u32) {
   let d = vec3u(params.O, params.batch * params.OH * params.OW, params.C * params.KH * params.KW);
   dims = d;
-  let span = tileSpan(vec2u(wg.x * BN, min(wg.x * BN + BN, d.y)), params.batch, params.OW);
+  let span = tileSpan(tileColumns(wg.x, d.y), params.batch, params.OW);
   let s = vec2i(i32(params.sh), i32(params.sw));
   let jh = liveRange(-i32(params.pt), s.x, i32(params.dh), span.xy, params.KH, params.H);
   let jw = liveRange(-i32(params.pl), s.y, i32(params.dw), span.zw, params.KW, params.W);

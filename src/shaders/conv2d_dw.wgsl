@@ -90,7 +90,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   var runs = vec4u(0u, d.z, d.z, 1u);
   if (params.kChunk >= total) {
     // Unsplit: the output rows and columns where some tap of the tile reads inside x.
-    let span = tileSpan(vec2u(wg.x * BN, min(wg.x * BN + BN, d.y)), params.C, params.KW);
+    let span = tileSpan(tileColumns(wg.x, d.y), params.C, params.KW);
     let jh = liveRange(-i32(params.pt), i32(params.dh), i32(params.sh), span.xy, params.OH, params.H);
     let jw = liveRange(-i32(params.pl), i32(params.dw), i32(params.sw), span.zw, params.OW, params.W);
     runs = gridRuns(jh, jw, vec2u(params.OH, params.OW), params.batch, BK);

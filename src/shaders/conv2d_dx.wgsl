@@ -110,7 +110,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let dq = phaseShift();
   phase = Phase(ph, tap0, vec2u(th.y, tw.y), vec2u(hp, wp), q0, dq);
   dims = d;
-  let span = tileSpan(vec2u(wg.x * BN, min(wg.x * BN + BN, d.y)), params.batch, wp);
+  let span = tileSpan(tileColumns(wg.x, d.y), params.batch, wp);
   let jh = liveRange(q0.x, 1, -dq.x, span.xy, th.y, params.OH);
   let jw = liveRange(q0.y, 1, -dq.y, span.zw, tw.y, params.OW);
   gemmRuns(d, wg.xy, lid.xy, li, gridRuns(jh, jw, vec2u(th.y, tw.y), params.O, BK));

@@ -82,9 +82,10 @@ fn walkNext(w: Walk, n: vec2u, planes: u32, d: vec2i, planeStep: u32) -> Walk {
   return r;
 }
 
-// The pixels of GEMM columns c.x ..< c.y, where columns are (row, column, image) over a
-// plane `width` wide: the rows they span, and the columns (all of them once they wrap to a
-// second row), as (first row, last row, first column, last column).
+// The pixels of GEMM columns c.x ..< c.y (lib/gemm.wgsl's tileColumns), where columns
+// are (row, column, image) over a plane `width` wide: the rows they span, and the columns
+// (all of them once they wrap to a second row), as (first row, last row, first column,
+// last column).
 fn tileSpan(c: vec2u, batch: u32, width: u32) -> vec4u {
   let first = min(c.x, c.y - 1u) / batch;
   let last = (c.y - 1u) / batch;

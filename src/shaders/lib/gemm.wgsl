@@ -71,6 +71,11 @@ fn gemm(dims: vec3u, tile: vec2u, lid: vec2u, li: u32) {
   gemmRuns(dims, tile, lid, li, vec4u(0u, dims.z, dims.z, 1u));
 }
 
+// The columns of C that column tile `tile` covers, [first, end), in a product N wide.
+fn tileColumns(tile: u32, N: u32) -> vec2u {
+  return vec2u(tile * BN, min(tile * BN + BN, N));
+}
+
 // gemm over only some of K: runs.w runs of runs.y k's, runs.z apart, from runs.x (clipped
 // to K), in k order. The k's left out must be ones where A or B is 0 for this tile (a
 // convolution's taps that fall in the padding for every pixel of the tile), and each run
