@@ -26,7 +26,7 @@ const splitSumK = kernel({ shader: 'splitk_sum' });
  * Workgroups one dispatch may have along x (WebGPU's default limit). A batch whose column
  * tiles pass it is dispatched in chunks of images; a test lowers it to exercise that.
  */
-export const CONV_LIMITS = { maxGroups: 65535, directMaxC: 2 };
+export const CONV_LIMITS = { maxGroups: 65535, directMaxC: 8 };
 
 /**
  * The weight gradient splits its long K until about this many workgroups run... On a CPU
@@ -92,13 +92,15 @@ export function convInputGrad(gy: Tensor, w: Tensor, g: ConvGeometry, bias: Tens
   const dx = empty([g.N, g.C, g.H, g.W], b);
   const steps = { steph: g.sh / gcd(g.sh, g.dh), stepw: g.sw / gcd(g.sw, g.dw) };
   if (isGpu(b) && g.C <= CONV_LIMITS.directMaxC) {
-    // Few rows: conv2d_dx_direct.wgsl, a thread per run of 8 pixels of a phase row, a phase per workgroup z.
-    const perPhase = g.N * g.C * Math.ceil(g.H / g.sh) * Math.ceil(Math.ceil(g.W / g.sw) / DIRECT_RUN);
+    // Few rows: conv2d_dx_direct.wgsl, a thread per run of 8 pixels of a phase row in CB
+    // channels, a phase per workgroup z.
+    const CB = Math.min(8, 2 ** Math.ceil(Math.log2(g.C)));
+    const perPhase = g.N * Math.ceil(g.C / CB) * Math.ceil(g.H / g.sh) * Math.ceil(Math.ceil(g.W / g.sw) / DIRECT_RUN);
     const [gx, gyN] = grid(Math.ceil(perPhase / inputGradDirectK.workgroupSize!));
     b.dispatch(inputGradDirectK, {
       bindings: { gy: gs(gy), w: gs(w), bias: bias && gs(bias), dx: gs(dx) },
       params: geomParams(g, { alpha, ...steps }),
-      constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act] },
+      constants: { HAS_BIAS: bias !== null, ACT: ACT_CODE[act], CB },
       workgroups: [gx, gyN, g.sh * g.sw],
     });
   } else if (isGpu(b)) {
