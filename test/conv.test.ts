@@ -120,7 +120,8 @@ const CASES: Case[] = [
   ct('3x3 padding 1, 120 channels out', [2, 3, 5, 7], [3, 120, 3, 3], { padding: 1 }, [5, 7], [1, 1]),
   ct('5x5 stride 2 padding 2 outputPadding 1, 32 channels, batch 16', [16, 32, 3, 5], [32, 16, 5, 5], { stride: 2, padding: 2, outputPadding: 1 }, [6, 10], [2, 2]),
   // Phases of 4, 2, 2 and 1 pixels per image: 128 columns in 64-wide tiles for the
-  // largest, so conv2d_dx.wgsl's second column tile returns at once in the other three.
+  // largest, so the second column tile of the other three lies outside their GEMMs (gemmRuns
+  // returns at once).
   ct('5x5 stride 2 padding 2, 2x2 -> 3x3, 16 channels, batch 32', [32, 4, 2, 2], [4, 16, 5, 5], { stride: 2, padding: 2 }, [3, 3], [2, 2]),
 ];
 /** A conv2d and a convTranspose2d case for the fused bias and activation checks. */

@@ -40,6 +40,8 @@ const TARGET_GROUPS = { gpu: 128, cpu: 32 };
 const MIN_CHUNK = 256;
 /** Pixels of a phase row per thread in conv2d_dx_direct.wgsl (its RUN). */
 const DIRECT_RUN = 8;
+/** Channels per thread in conv2d_dx_direct.wgsl at most (its CB; acc holds 8 channels' runs). */
+const DIRECT_MAX_CB = 8;
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -94,7 +96,7 @@ export function convInputGrad(gy: Tensor, w: Tensor, g: ConvGeometry, bias: Tens
   if (isGpu(b) && g.C <= CONV_LIMITS.directMaxC) {
     // Few rows: conv2d_dx_direct.wgsl, a thread per run of 8 pixels of a phase row in CB
     // channels, a phase per workgroup z.
-    const CB = Math.min(8, 2 ** Math.ceil(Math.log2(g.C)));
+    const CB = Math.min(DIRECT_MAX_CB, 2 ** Math.ceil(Math.log2(g.C)));
     const perPhase = g.N * Math.ceil(g.C / CB) * Math.ceil(g.H / g.sh) * Math.ceil(Math.ceil(g.W / g.sw) / DIRECT_RUN);
     const [gx, gyN] = grid(Math.ceil(perPhase / inputGradDirectK.workgroupSize!));
     b.dispatch(inputGradDirectK, {

@@ -108,10 +108,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let tap0 = vec2u(th.x, tw.x);
   let q0 = phaseOrigin(ph, tap0);
   let dq = phaseShift();
-  // The grid is as wide as the largest phase; a column tile past a smaller one's pixels
-  // has nothing to compute (convTranspose2d 2x2 -> 3x3, stride 2: phases of 4, 2, 2 and 1
-  // pixels per image).
-  if (wg.x * BN >= d.y) { return; }
+  // The grid is as wide as the largest phase (convTranspose2d 2x2 -> 3x3 at stride 2 has
+  // phases of 4, 2, 2 and 1 pixels per image); gemmRuns skips the tiles past this one's.
   phase = Phase(ph, tap0, vec2u(th.y, tw.y), vec2u(hp, wp), q0, dq);
   dims = d;
   let span = tileSpan(tileColumns(wg.x, d.y), params.batch, wp);

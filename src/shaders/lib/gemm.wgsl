@@ -84,6 +84,9 @@ fn gemmRuns(dims: vec3u, tile: vec2u, lid: vec2u, li: u32, runs: vec4u) {
   let threads = TX * TY;
   let row0 = tile.y * BM;
   let col0 = tile.x * BN;
+  // A tile wholly outside C has nothing to compute: conv2d_dx.wgsl's stride phases share
+  // the grid of the largest, so a smaller phase's last column tiles are empty.
+  if (row0 >= dims.x || col0 >= dims.y) { return; }
   // acc[(RN / 4) r + h] = row r, columns 4h .. 4h + 3 of the thread's block.
   var acc: array<vec4f, 32>;
   let sumA = SUM_A && tile.x == 0u;
