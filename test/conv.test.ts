@@ -268,6 +268,27 @@ describe.each(BACKENDS)('convolutions on %s', (bk) => {
       }
     });
 
+    // conv2d_dw_direct.wgsl takes weight gradients of at most CONV_LIMITS.dwDirectMaxO
+    // output channels (conv2d's O; a transposed conv's input channels), the GEMM the rest.
+    // With every case, O runs past its 8-channel blocks (120: 15 blocks) and the batch-16
+    // cases give chunks of many rows, the last one short; the cases cover sw = 1, sw = 2 and
+    // the window read whole (dilation 2, stride 3), kernels of 1 to 5 taps, padding rows.
+    it.skipIf(bk !== 'webgpu')('every weight gradient through the direct kernel, and the few-channel ones through the GEMM', async () => {
+      const saved = CONV_LIMITS.dwDirectMaxO;
+      const outChannels = (c: Case): number => (c.op === 'conv2d' ? c.w[0] : c.x[1]);
+      try {
+        CONV_LIMITS.dwDirectMaxO = Infinity;
+        for (const c of CASES) await checkCase(bk, c, 1e-4);
+        for (const c of DCGAN.filter((d) => d.name.includes('->1 ') || d.name.includes('1->8'))) await checkCase(bk, c, 2e-3);
+        CONV_LIMITS.dwDirectMaxO = 0;
+        const few = [...CASES, ...DCGAN].filter((c) => outChannels(c) <= saved);
+        expect(few.length).toBeGreaterThanOrEqual(4);
+        for (const c of few) await checkCase(bk, c, c.name.includes('->') ? 2e-3 : 1e-4);
+      } finally {
+        CONV_LIMITS.dwDirectMaxO = saved;
+      }
+    });
+
     const TOL = { atol: 1e-3, rtol: 1e-2 };
     it.each([
       ['conv2d stride 2 padding 2 dilation 2', conv2d, [2, 3, 6, 7], [4, 3, 3, 3], { stride: 2, padding: 2, dilation: 2 }],

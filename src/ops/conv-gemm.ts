@@ -9,7 +9,7 @@ import * as cpu from '../cpu/conv.js';
 import type { ConvGeometry } from '../cpu/conv.js';
 import { ShapeError } from '../errors.js';
 import { kernel } from '../gpu/kernel.js';
-import { grid } from '../gpu/runtime.js';
+import { grid, type GpuRuntime } from '../gpu/runtime.js';
 import type { Tensor } from '../tensor.js';
 import { BK, gemmTile } from './gemm-tile.js';
 import { ACT_CODE } from './matmul.js';
@@ -20,13 +20,14 @@ const forwardK = kernel({ shader: 'conv2d' });
 const inputGradK = kernel({ shader: 'conv2d_dx' });
 const inputGradDirectK = kernel({ shader: 'conv2d_dx_direct', workgroupSize: 64 });
 const weightGradK = kernel({ shader: 'conv2d_dw' });
+const weightGradDirectK = kernel({ shader: 'conv2d_dw_direct', workgroupSize: 64 });
 const splitSumK = kernel({ shader: 'splitk_sum' });
 
 /**
  * Workgroups one dispatch may have along x (WebGPU's default limit). A batch whose column
  * tiles pass it is dispatched in chunks of images; a test lowers it to exercise that.
  */
-export const CONV_LIMITS = { maxGroups: 65535, directMaxC: 8 };
+export const CONV_LIMITS = { maxGroups: 65535, directMaxC: 8, dwDirectMaxO: 8 };
 
 /**
  * The weight gradient splits its long K until about this many workgroups run... On a CPU
@@ -42,6 +43,10 @@ const MIN_CHUNK = 256;
 const DIRECT_RUN = 8;
 /** Channels per thread in conv2d_dx_direct.wgsl at most (its CB; acc holds 8 channels' runs). */
 const DIRECT_MAX_CB = 8;
+/** Taps along a kernel row that conv2d_dw_direct.wgsl's window holds (two vec4s). */
+const DW_DIRECT_MAX_KW = 8;
+/** Threads conv2d_dw_direct.wgsl aims for (its chunks of rows: fewer threads, fewer partial sums). */
+const DW_DIRECT_THREADS = { gpu: 16384, cpu: 1024 };
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -136,6 +141,7 @@ export function convWeightGrad(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
     else cpu.convWeightGrad(arr(x), arr(gy), arr(dw), g);
     return dw;
   }
+  if (g.O <= CONV_LIMITS.dwDirectMaxO && g.KW <= DW_DIRECT_MAX_KW) return weightGradDirect(b, x, gy, g);
   const K = g.N * g.OH * g.OW;
   const cols = g.C * g.KH * g.KW;
   const t = gemmTile(g.O, cols);
@@ -151,6 +157,12 @@ export function convWeightGrad(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
     constants: { TX: t.TX, TY: t.TY, WIDE: t.WIDE },
     workgroups: [Math.ceil(cols / t.BN), Math.ceil(g.O / t.BM), splits],
   });
+  return sumSplits(b, part, wShape);
+}
+
+/** dw from its partial sums part [splits, ...wShape] (splitk_sum.wgsl); part is consumed. */
+function sumSplits(b: GpuRuntime, part: Tensor, wShape: number[]): Tensor {
+  const splits = part.shape[0]!;
   if (splits === 1) {
     const dw = part.viewAs(wShape);
     part.dispose();
@@ -160,4 +172,27 @@ export function convWeightGrad(x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
   b.dispatch(splitSumK, { bindings: { part: gs(part), out: gs(dw) }, params: { n: dw.size, splits }, threads: dw.size });
   part.dispose();
   return dw;
+}
+
+/**
+ * The weight gradient of a layer of few output channels (conv2d_dw_direct.wgsl): a thread
+ * per (c, kh), block of OB channels and chunk of output rows (n, oh), the chunks' partial
+ * sums added by splitk_sum.wgsl.
+ */
+function weightGradDirect(b: GpuRuntime, x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
+  const OB = Math.min(DIRECT_MAX_CB, 2 ** Math.ceil(Math.log2(g.O)));
+  const lanes = Math.ceil(g.O / OB) * g.C * g.KH;
+  const rows = g.N * g.OH;
+  const target = b.cpuAdapter ? DW_DIRECT_THREADS.cpu : DW_DIRECT_THREADS.gpu;
+  const rowsPer = Math.ceil(rows / Math.max(1, Math.min(rows, Math.ceil(target / lanes))));
+  const chunks = Math.ceil(rows / rowsPer);
+  const part = empty([chunks, g.O, g.C, g.KH, g.KW], b);
+  const [gx, gyN] = grid(Math.ceil((chunks * lanes) / weightGradDirectK.workgroupSize!));
+  b.dispatch(weightGradDirectK, {
+    bindings: { x: gs(x), gy: gs(gy), part: gs(part) },
+    params: geomParams(g, { kChunk: rowsPer }),
+    constants: { OB, WIDE_KW: g.KW > 4 },
+    workgroups: [gx, gyN],
+  });
+  return sumSplits(b, part, [g.O, g.C, g.KH, g.KW]);
 }
