@@ -30,8 +30,12 @@ export interface BatchNormSpec { kind: 'batchnorm'; shape: [number, number, numb
 /** One fused Adam step over G's and D's parameters of an MLP GAN preset. */
 export interface AdamSpec { kind: 'adam'; model: 'mlp-small' }
 export type ModelName = 'mlp-small' | 'mlp-large' | 'dcgan';
-/** One training iteration: a D step and a G step. */
-export interface TrainSpec { kind: 'train'; model: ModelName; batch: number }
+/**
+ * Training iterations (a D step and a G step each) queued back to back, then awaited: one
+ * shows an iteration's latency, several the throughput of a training loop, which awaits
+ * the GPU only when it reads losses back (src/gan/run.ts).
+ */
+export interface TrainSpec { kind: 'train'; model: ModelName; batch: number; iterations: number }
 export type Spec = MatmulSpec | ConvSpec | BatchNormSpec | AdamSpec | TrainSpec;
 
 export interface Case {
@@ -100,9 +104,10 @@ const adam: Case = {
   spec: { kind: 'adam', model: 'mlp-small' }, unit: 'GB/s', work: 7 * 4 * MLP_SMALL_PARAMS,
 };
 
-const train = (model: ModelName, batch: number): Case => ({
-  id: `train-${model}-b${batch}`, group: 'train', name: `train ${model}, batch ${batch} (D step + G step)`,
-  spec: { kind: 'train', model, batch }, unit: null, work: 0,
+const train = (model: ModelName, batch: number, iterations = 1): Case => ({
+  id: `train-${model}-b${batch}${iterations > 1 ? `-x${iterations}` : ''}`, group: 'train',
+  name: `train ${model}, batch ${batch}${iterations > 1 ? `, ${iterations} iterations per run` : ''} (D step + G step)`,
+  spec: { kind: 'train', model, batch, iterations }, unit: null, work: 0,
 });
 
 /** The rows of a run: `quick` is a small subset for the e2e test. */
@@ -133,6 +138,7 @@ export function cases(quick: boolean): Case[] {
     ...[16, 64].flatMap((b) => BN_SHAPES(b).map(bn)),
     adam,
     train('mlp-small', 64),
+    train('mlp-small', 64, 4),
     train('mlp-large', 64),
     train('dcgan', 16),
     train('dcgan', 64),

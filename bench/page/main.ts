@@ -65,7 +65,7 @@ async function timePhase(rows: Row[], list: Case[], libs: Lib[], rounds: Record<
     const t0 = performance.now();
     const cells = await measureRow(c, libs, rounds[c.group === 'train' ? 'train' : 'kernel'], log);
     let row = rows.find((r) => r.id === c.id);
-    if (!row) rows.push((row = { id: c.id, group: c.group, name: c.name, unit: c.unit, work: c.work, cells: {} }));
+    if (!row) rows.push((row = { id: c.id, group: c.group, name: c.name, unit: c.unit, work: c.work, ...(c.spec.kind === 'train' && { iterations: c.spec.iterations }), cells: {} }));
     Object.assign(row.cells, cells);
     const summary = Object.entries(cells).map(([lib, cell]) => `${lib} ${measured(cell) ? `${cell.ms.toFixed(2)} ms` : 'unsupported'}`).join(', ');
     log(`${c.name}: ${summary} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -74,7 +74,7 @@ async function timePhase(rows: Row[], list: Case[], libs: Lib[], rounds: Record<
 
 async function profilePhase(list: Case[], libs: { lib: Lib; device: GPUDevice }[]): Promise<ProfileSection[]> {
   const out: ProfileSection[] = [];
-  for (const c of list.filter((x) => x.group === 'train')) {
+  for (const c of list.filter((x) => x.spec.kind === 'train' && x.spec.iterations === 1)) {
     for (const { lib, device } of libs) {
       const impl = lib.impl(c.spec);
       try {

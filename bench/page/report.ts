@@ -74,7 +74,8 @@ export function markdown(r: BenchResult): string {
     for (const x of train) {
       for (const lib of ['shadergrad', 'tfjs'] as const) {
         const c = x.cells[lib];
-        if (measured(c) && c.counts) out.push(`| ${x.name} | ${LABEL[lib]} | ${COUNT_COLS.map(([key]) => c.counts![key]).join(' | ')} |`);
+        const per = x.iterations ?? 1;
+        if (measured(c) && c.counts) out.push(`| ${x.name} | ${LABEL[lib]} | ${COUNT_COLS.map(([key]) => c.counts![key] / per).join(' | ')} |`);
       }
     }
     out.push('');

@@ -118,8 +118,8 @@ function adamImpl(s: AdamSpec): Impl {
 }
 
 /**
- * One GanTrainer iteration (k = 1: a D step and a G step), its logged numbers read back after
- * the timer stops. The DCGAN is the tutorial's, as bench/page/tf-gan.ts builds it for TF.js:
+ * `s.iterations` GanTrainer iterations (k = 1: a D step and a G step) queued back to back,
+ * as TrainingRun does, then awaited; the logged numbers read back after the timer stops. The DCGAN is the tutorial's, as bench/page/tf-gan.ts builds it for TF.js:
  * the preset's extras that keep its training from collapsing (dropout, minibatch features)
  * are off, so both libraries do the same work.
  */
@@ -128,7 +128,7 @@ function trainImpl(s: TrainSpec): Impl {
   const trainer = new GanTrainer(config, { batchSize: s.batch, lr: 2e-4, seed: 1 }, syntheticDigits(s.batch));
   return {
     async run() {
-      trainer.queueStep();
+      for (let i = 0; i < s.iterations; i++) trainer.queueStep();
       await settle();
     },
     async after() {

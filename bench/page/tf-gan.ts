@@ -107,7 +107,7 @@ function dcgan(): Gan {
 
 const bce = (logits: tf.Tensor, labels: tf.Tensor): tf.Scalar => tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
 
-/** A training row in TF.js: one D step and one G step per run, losses read back after the timer stops. */
+/** A training row in TF.js: `s.iterations` D steps and G steps per run, the last losses read back after the timer stops. */
 export function tfTrainImpl(s: TrainSpec, settle: () => Promise<void>): Impl {
   const gan = s.model === 'dcgan' ? dcgan() : mlpGan(s.model);
   const B = s.batch;
@@ -121,19 +121,22 @@ export function tfTrainImpl(s: TrainSpec, settle: () => Promise<void>): Impl {
   let losses: tf.Scalar[] = [];
   return {
     async run() {
-      const at = (i++ % batches) * B * 784;
-      const real = tf.tensor4d(data.images.subarray(at, at + B * 784), [B, 28, 28, 1]);
-      const fake = tf.tidy(() => gan.G(tf.randomNormal([B, gan.zDim])));
-      const dLoss = optD.minimize(() => tf.add(bce(gan.D(real), ones), bce(gan.D(fake), zeros)) as tf.Scalar, true, gan.dVars)!;
-      const z = tf.randomNormal([B, gan.zDim]);
-      const gLoss = optG.minimize(() => bce(gan.D(gan.G(z)), ones), true, gan.gVars)!;
-      tf.dispose([real, fake, z]);
-      losses = [dLoss, gLoss];
+      for (let it = 0; it < s.iterations; it++) {
+        const at = (i++ % batches) * B * 784;
+        const real = tf.tensor4d(data.images.subarray(at, at + B * 784), [B, 28, 28, 1]);
+        const fake = tf.tidy(() => gan.G(tf.randomNormal([B, gan.zDim])));
+        const dLoss = optD.minimize(() => tf.add(bce(gan.D(real), ones), bce(gan.D(fake), zeros)) as tf.Scalar, true, gan.dVars)!;
+        const z = tf.randomNormal([B, gan.zDim]);
+        const gLoss = optG.minimize(() => bce(gan.D(gan.G(z)), ones), true, gan.gVars)!;
+        tf.dispose([real, fake, z, ...losses]);
+        losses = [dLoss, gLoss];
+      }
       await settle();
     },
     async after() {
       const [d, g] = await Promise.all(losses.map((l) => l.data()));
       tf.dispose(losses);
+      losses = [];
       if (!Number.isFinite(d![0]) || !Number.isFinite(g![0])) throw new Error(`TF.js ${s.model}: loss ${d![0]}/${g![0]}`);
     },
     dispose: () => {

@@ -49,6 +49,8 @@ export interface Row {
   unit: 'GFLOP/s' | 'GB/s' | null;
   /** FLOPs (GFLOP/s rows) or bytes (GB/s rows) of one run. */
   work: number;
+  /** Training rows: iterations per run (the calls counted in a run are divided by it). */
+  iterations?: number;
   cells: Partial<Record<LibName, Cell | Unsupported>>;
 }
 
