@@ -24,8 +24,11 @@ const weightGradDirectK = kernel({ shader: 'conv2d_dw_direct', workgroupSize: 64
 const splitSumK = kernel({ shader: 'splitk_sum' });
 
 /**
- * Workgroups one dispatch may have along x (WebGPU's default limit). A batch whose column
- * tiles pass it is dispatched in chunks of images; a test lowers it to exercise that.
+ * maxGroups: workgroups one dispatch may have along x (WebGPU's default limit); a batch
+ * whose column tiles pass it is dispatched in chunks of images. directMaxC: input gradients
+ * of at most this many channels go to conv2d_dx_direct.wgsl; dwDirectMaxO: weight gradients
+ * of at most this many output channels to conv2d_dw_direct.wgsl. Tests change them to send
+ * every case down each path.
  */
 export const CONV_LIMITS = { maxGroups: 65535, directMaxC: 8, dwDirectMaxO: 8 };
 
@@ -43,6 +46,8 @@ const MIN_CHUNK = 256;
 const DIRECT_RUN = 8;
 /** Channels per thread in conv2d_dx_direct.wgsl at most (its CB; acc holds 8 channels' runs). */
 const DIRECT_MAX_CB = 8;
+/** Output channels per thread in conv2d_dw_direct.wgsl at most (its OB; acc holds 8 channels' taps). */
+const DW_DIRECT_MAX_OB = 8;
 /** Taps along a kernel row that conv2d_dw_direct.wgsl's window holds (two vec4s). */
 const DW_DIRECT_MAX_KW = 8;
 /** Threads conv2d_dw_direct.wgsl aims for (its chunks of rows: fewer threads, fewer partial sums). */
@@ -180,14 +185,14 @@ function sumSplits(b: GpuRuntime, part: Tensor, wShape: number[]): Tensor {
  * sums added by splitk_sum.wgsl.
  */
 function weightGradDirect(b: GpuRuntime, x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
-  const OB = Math.min(DIRECT_MAX_CB, 2 ** Math.ceil(Math.log2(g.O)));
-  const lanes = Math.ceil(g.O / OB) * g.C * g.KH;
+  const OB = Math.min(DW_DIRECT_MAX_OB, 2 ** Math.ceil(Math.log2(g.O)));
+  const perChunk = Math.ceil(g.O / OB) * g.C * g.KH; // threads per chunk of rows
   const rows = g.N * g.OH;
   const target = b.cpuAdapter ? DW_DIRECT_THREADS.cpu : DW_DIRECT_THREADS.gpu;
-  const rowsPer = Math.ceil(rows / Math.max(1, Math.min(rows, Math.ceil(target / lanes))));
+  const rowsPer = Math.ceil(rows / Math.max(1, Math.min(rows, Math.ceil(target / perChunk))));
   const chunks = Math.ceil(rows / rowsPer);
   const part = empty([chunks, g.O, g.C, g.KH, g.KW], b);
-  const [gx, gyN] = grid(Math.ceil((chunks * lanes) / weightGradDirectK.workgroupSize!));
+  const [gx, gyN] = grid(Math.ceil((chunks * perChunk) / weightGradDirectK.workgroupSize!));
   b.dispatch(weightGradDirectK, {
     bindings: { x: gs(x), gy: gs(gy), part: gs(part) },
     params: geomParams(g, { kChunk: rowsPer }),
