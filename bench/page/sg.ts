@@ -119,9 +119,10 @@ function adamImpl(s: AdamSpec): Impl {
 
 /**
  * `s.iterations` GanTrainer iterations (k = 1: a D step and a G step) queued back to back,
- * as TrainingRun does, then awaited; the logged numbers read back after the timer stops. The DCGAN is the tutorial's, as bench/page/tf-gan.ts builds it for TF.js:
- * the preset's extras that keep its training from collapsing (dropout, minibatch features)
- * are off, so both libraries do the same work.
+ * as TrainingRun does, then awaited; the logged numbers read back after the timer stops.
+ * The DCGAN is the tutorial's, as bench/page/tf-gan.ts builds it for TF.js: the preset's
+ * extras that keep its training from collapsing (dropout, minibatch features) are off, so
+ * both libraries do the same work.
  */
 function trainImpl(s: TrainSpec): Impl {
   const config: GanConfig = s.model === 'dcgan' ? { ...PRESETS.dcgan, dDropout: 0, dBatchnorm: false, dMinibatchStd: undefined } : PRESETS[s.model];

@@ -53,6 +53,11 @@ const DW_DIRECT_MAX_KW = 8;
 /** Threads conv2d_dw_direct.wgsl aims for (its chunks of rows: fewer threads, fewer partial sums). */
 const DW_DIRECT_THREADS = { gpu: 16384, cpu: 1024 };
 
+/** Channels a direct kernel's thread computes: the next power of two at least `n`, at most `max`. */
+function channelBlock(n: number, max: number): number {
+  return Math.min(max, 2 ** Math.ceil(Math.log2(n)));
+}
+
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
@@ -106,7 +111,7 @@ export function convInputGrad(gy: Tensor, w: Tensor, g: ConvGeometry, bias: Tens
   if (isGpu(b) && g.C <= CONV_LIMITS.directMaxC) {
     // Few rows: conv2d_dx_direct.wgsl, a thread per run of 8 pixels of a phase row in CB
     // channels, a phase per workgroup z.
-    const CB = Math.min(DIRECT_MAX_CB, 2 ** Math.ceil(Math.log2(g.C)));
+    const CB = channelBlock(g.C, DIRECT_MAX_CB);
     const perPhase = g.N * Math.ceil(g.C / CB) * Math.ceil(g.H / g.sh) * Math.ceil(Math.ceil(g.W / g.sw) / DIRECT_RUN);
     const [gx, gyN] = grid(Math.ceil(perPhase / inputGradDirectK.workgroupSize!));
     b.dispatch(inputGradDirectK, {
@@ -185,19 +190,18 @@ function sumSplits(b: GpuRuntime, part: Tensor, wShape: number[]): Tensor {
  * sums added by splitk_sum.wgsl.
  */
 function weightGradDirect(b: GpuRuntime, x: Tensor, gy: Tensor, g: ConvGeometry): Tensor {
-  const OB = Math.min(DW_DIRECT_MAX_OB, 2 ** Math.ceil(Math.log2(g.O)));
+  const OB = channelBlock(g.O, DW_DIRECT_MAX_OB);
   const perChunk = Math.ceil(g.O / OB) * g.C * g.KH; // threads per chunk of rows
   const rows = g.N * g.OH;
   const target = b.cpuAdapter ? DW_DIRECT_THREADS.cpu : DW_DIRECT_THREADS.gpu;
   const rowsPer = Math.ceil(rows / Math.max(1, Math.min(rows, Math.ceil(target / perChunk))));
   const chunks = Math.ceil(rows / rowsPer);
   const part = empty([chunks, g.O, g.C, g.KH, g.KW], b);
-  const [gx, gyN] = grid(Math.ceil((chunks * perChunk) / weightGradDirectK.workgroupSize!));
   b.dispatch(weightGradDirectK, {
     bindings: { x: gs(x), gy: gs(gy), part: gs(part) },
     params: geomParams(g, { kChunk: rowsPer }),
     constants: { OB, WIDE_KW: g.KW > 4 },
-    workgroups: [gx, gyN],
+    threads: chunks * perChunk,
   });
   return sumSplits(b, part, [g.O, g.C, g.KH, g.KW]);
 }
